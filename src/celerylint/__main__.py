@@ -1,0 +1,5 @@
+"""Entry point for ``python -m celerylint``."""
+
+from celerylint.cli import main
+
+main()
