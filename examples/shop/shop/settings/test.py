@@ -1,0 +1,4 @@
+from .base import *  # noqa: F401,F403
+
+CELERY_TASK_ALWAYS_EAGER = True
+CELERY_TASK_SERIALIZER = "pickle"

@@ -1,0 +1,134 @@
+"""The rule catalog as data: one TOML spec per rule in the top-level ``rules/`` folder.
+
+The specs are the single source of a rule's code, name, severity, documentation and
+examples; ``celerylint rule``, ``docs/rules.md`` and the spec-driven tests all read them.
+Installed wheels carry them as ``celerylint/rules``; a source checkout reads the folder
+at the repository top, so an editable install needs no copy.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Literal
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on Python < 3.11 only
+    import tomli as tomllib
+
+from celerylint.findings import Severity
+
+FixKind = Literal["safe", "unsafe", "none"]
+ExampleKind = Literal["bad", "good", "fixed"]
+
+
+@dataclass(frozen=True)
+class Example:
+    """A small project (file name to source) and what the rule must do with it.
+
+    `expect` lists ``"file:line"`` of every finding a bad example produces; `fixed` holds
+    the files as ``--fix`` must leave them; `args` are extra command-line options.
+    """
+
+    kind: ExampleKind
+    title: str
+    files: Mapping[str, str]
+    expect: tuple[str, ...] = ()
+    fixed: Mapping[str, str] = field(default_factory=dict)
+    args: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class RuleSpec:
+    """One rule's public contract, read from ``rules/CELnnn.toml``."""
+
+    code: str
+    name: str
+    severity: Severity
+    default_enabled: bool
+    fix: FixKind
+    summary: str
+    rationale: str
+    silent: tuple[str, ...]
+    fix_description: str
+    examples: tuple[Example, ...]
+
+    @property
+    def anchor(self) -> str:
+        """The docs anchor, stable because code and name are public."""
+        return f"{self.code.lower()}-{self.name}"
+
+
+def rules_dir() -> Path:
+    """Where the specs live: inside the installed package, else at the repository top."""
+    packaged = Path(__file__).resolve().parent / "rules"
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parents[2] / "rules"
+
+
+class SpecError(Exception):
+    """A spec file that does not follow the format; names the file and the problem."""
+
+
+def _example(raw: Mapping[str, Any], where: str) -> Example:
+    kind = raw.get("kind")
+    if kind not in ("bad", "good", "fixed"):
+        raise SpecError(f"{where}: example kind must be bad, good or fixed, not {kind!r}")
+    files = raw.get("files")
+    if not isinstance(files, dict) or not files:
+        raise SpecError(f"{where}: example {raw.get('title')!r} has no files")
+    return Example(
+        kind=kind,
+        title=str(raw.get("title", "")),
+        files=dict(files),
+        expect=tuple(raw.get("expect", ())),
+        fixed=dict(raw.get("fixed", {})),
+        args=tuple(raw.get("args", ())),
+    )
+
+
+def load_spec(path: Path) -> RuleSpec:
+    """Read and check one spec file."""
+    with path.open("rb") as handle:
+        raw: dict[str, Any] = tomllib.load(handle)
+    where = path.name
+    try:
+        spec = RuleSpec(
+            code=raw["code"],
+            name=raw["name"],
+            severity=raw["severity"],
+            default_enabled=bool(raw.get("default-enabled", True)),
+            fix=raw.get("fix", "none"),
+            summary=raw["summary"].strip(),
+            rationale=raw["rationale"].strip(),
+            silent=tuple(raw.get("silent", ())),
+            fix_description=raw.get("fix-description", "").strip(),
+            examples=tuple(_example(ex, where) for ex in raw.get("examples", ())),
+        )
+    except KeyError as missing:
+        raise SpecError(f"{where}: missing key {missing}") from None
+    if spec.code != path.stem:
+        raise SpecError(f"{where}: code {spec.code!r} does not match the file name")
+    if spec.severity not in ("error", "warning", "note"):
+        raise SpecError(f"{where}: severity must be error, warning or note")
+    if spec.fix not in ("safe", "unsafe", "none"):
+        raise SpecError(f"{where}: fix must be safe, unsafe or none")
+    return spec
+
+
+@lru_cache(maxsize=1)
+def load_catalog() -> dict[str, RuleSpec]:
+    """Every rule spec by code, in code order."""
+    specs = [load_spec(p) for p in sorted(rules_dir().glob("CEL*.toml"))]
+    return {spec.code: spec for spec in specs}
+
+
+def default_codes(catalog: Mapping[str, RuleSpec] | None = None) -> list[str]:
+    """Codes that run when the user selects nothing."""
+    specs = catalog if catalog is not None else load_catalog()
+    return [code for code, spec in specs.items() if spec.default_enabled]

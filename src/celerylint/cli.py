@@ -1,0 +1,240 @@
+"""The ``celerylint`` command: check, config, rule, rules.
+
+Exit codes: 0 no findings, 1 findings, 2 usage or configuration error (a message, never
+a traceback).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+
+from celerylint import __version__
+from celerylint.catalog import SpecError, default_codes, load_catalog
+from celerylint.celery_version import TargetVersion
+from celerylint.discover import find_project_root
+from celerylint.docs import render_rule
+from celerylint.lint import RunResult, build_model, run, target_version
+from celerylint.options import FileOptions, OptionsError, load_options, merge, select_codes
+from celerylint.report import json as json_report
+from celerylint.report import text as text_report
+from celerylint.values import jsonable
+
+EXIT_FINDINGS = 1
+EXIT_USAGE = 2
+
+
+def _fail(message: str) -> NoReturn:
+    click.echo(f"celerylint: error: {message}", err=True)
+    sys.exit(EXIT_USAGE)
+
+
+def _codes_list(value: str | None) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    return tuple(part.strip() for part in value.split(",") if part.strip())
+
+
+def _options(paths: Sequence[Path], config: Path | None) -> tuple[Path, FileOptions]:
+    root = find_project_root(list(paths))
+    pyproject = config if config is not None else (root / "pyproject.toml")
+    if config is not None and not config.is_file():
+        _fail(f"config file {config} does not exist")
+    try:
+        return root, load_options(pyproject if pyproject.is_file() else None,
+                                  list(load_catalog()))
+    except OptionsError as exc:
+        _fail(str(exc))
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="celerylint")
+def cli() -> None:
+    """Static linter and configuration auditor for Celery codebases."""
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@click.option("--select", help="Rule codes or prefixes to run (comma-separated; ALL).")
+@click.option("--ignore", help="Rule codes or prefixes to skip.")
+@click.option("--extend-select", help="Codes or prefixes to add to the selection.")
+@click.option("--output-format", type=click.Choice(["text", "concise", "json"]),
+              default="text", show_default=True)
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
+@click.option("--statistics", is_flag=True, help="Show a count per rule instead of findings.")
+@click.option("--config", "config_file", type=click.Path(path_type=Path),
+              help="A pyproject.toml to read [tool.celerylint] from.")
+@click.option("--celery-version", help="Target Celery version (X.Y).")
+def check(
+    paths: tuple[Path, ...], select: str | None, ignore: str | None,
+    extend_select: str | None, output_format: str, exit_zero: bool, statistics: bool,
+    config_file: Path | None, celery_version: str | None,
+) -> None:
+    """Check PATHS (default: the current directory) for Celery problems."""
+    targets = list(paths) or [Path(".")]
+    root, file_options = _options(targets, config_file)
+    catalog = load_catalog()
+    options = merge(file_options, select=_codes_list(select), ignore=_codes_list(ignore),
+                    extend_select=_codes_list(extend_select))
+    try:
+        selected = select_codes(list(catalog), default_codes(catalog), options.select,
+                                options.ignore, options.extend_select, list(catalog))
+        version = target_version(root, options, celery_version)
+    except (OptionsError, ValueError) as exc:
+        _fail(str(exc))
+    result = run(targets, options, selected, version, root)
+    _report(result, output_format, statistics)
+    sys.exit(EXIT_FINDINGS if result.findings and not exit_zero else 0)
+
+
+def _report(result: RunResult, output_format: str, statistics: bool) -> None:
+    if output_format == "json":
+        sys.stdout.write(json_report.render(result.root,
+                                            result.findings))
+        return
+    out = text_report.console()
+    if statistics:
+        text_report.render_statistics(out, result.findings)
+    elif output_format == "concise":
+        text_report.render_concise(out, result.root, result.findings)
+    else:
+        text_report.render_full(out, result.root, result.findings)
+
+
+@cli.command("config")
+@click.argument("path", required=False, type=click.Path(exists=True, path_type=Path))
+@click.option("--output-format", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
+@click.option("--celery-version", help="Target Celery version (X.Y).")
+def config_command(path: Path | None, output_format: str, celery_version: str | None
+                   ) -> None:
+    """Print every app's effective Celery configuration and where each value comes from."""
+    target = path or Path(".")
+    root, options = _options([target], None)
+    try:
+        version = target_version(root, options, celery_version)
+    except ValueError as exc:
+        _fail(str(exc))
+    model = build_model(root, options, version)
+    apps = [_app_dict(root, app, version) for app in model.apps]
+    if output_format == "json":
+        sys.stdout.write(json.dumps({"celery_version": _version_dict(version), "apps": apps},
+                                    indent=2, ensure_ascii=False) + "\n")
+        return
+    out = text_report.console()
+    out.print(f"target Celery version: {_version_text(version)}")
+    if not apps:
+        out.print("no Celery app found")
+    for app in apps:
+        _print_app(out, app)
+
+
+def _version_text(version: TargetVersion) -> str:
+    if version.version is None:
+        return "unknown"
+    return f"{version.version[0]}.{version.version[1]} ({version.source})"
+
+
+def _version_dict(version: TargetVersion) -> Any:
+    if version.version is None:
+        return {"version": None, "source": version.source}
+    return {"version": f"{version.version[0]}.{version.version[1]}", "source": version.source}
+
+
+def _app_dict(root: Path, app: Any, version: TargetVersion) -> Any:
+    from celerylint.report import display_path
+
+    config = app.config
+    settings = {}
+    for name in sorted(config.bindings):
+        values = []
+        for binding in config.bindings[name]:
+            ok, data = binding.value.try_plain()
+            values.append({
+                "value": jsonable(data) if ok else None,
+                "known": ok,
+                "display": binding.value.display(),
+                "key": binding.key,
+                "file": display_path(root, binding.path),
+                "line": binding.span.row,
+                "conditional": binding.conditional,
+                "read_by_celery": {True: "yes", False: "no", None: "depends on version"}[
+                    binding.effective],
+            })
+        settings[name] = values
+    return {
+        "app": app.label,
+        "file": display_path(root, app.path),
+        "line": app.span.row,
+        "namespace": config.namespace,
+        "sources": [{"target": t, "file": display_path(root, p), "line": s.row}
+                    for t, p, s in config.sources],
+        "unknown": {"all": config.open_reason or None, "settings": sorted(config.unknown)},
+        "settings": settings,
+    }
+
+
+def _print_app(out: Any, app: Any) -> None:
+    out.print()
+    namespace = f", namespace {app['namespace']!r}" if app["namespace"] else ""
+    out.print(f"app {app['app']!r} ({app['file']}:{app['line']}){namespace}")
+    for source in app["sources"]:
+        out.print(f"  config source: {source['target']} ({source['file']}:{source['line']})")
+    if app["unknown"]["all"]:
+        out.print(f"  any setting may be unknown: {app['unknown']['all']}")
+    for name in app["unknown"]["settings"]:
+        out.print(f"  {name} = unknown (changed at run time)")
+    for name, values in app["settings"].items():
+        for value in values:
+            flags = []
+            if value["conditional"]:
+                flags.append("conditional")
+            if value["read_by_celery"] != "yes":
+                flags.append(f"read by Celery: {value['read_by_celery']}")
+            extra = f" [{', '.join(flags)}]" if flags else ""
+            out.print(f"  {name} = {value['display']}  ({value['file']}:{value['line']}"
+                      f" {value['key']}){extra}")
+
+
+@cli.command()
+@click.argument("code")
+def rule(code: str) -> None:
+    """Show the documentation of one rule."""
+    catalog = load_catalog()
+    spec = catalog.get(code.upper())
+    if spec is None:
+        _fail(f"unknown rule {code!r}; `celerylint rules` lists them")
+    click.echo(render_rule(spec))
+
+
+@cli.command()
+@click.option("--output-format", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
+def rules(output_format: str) -> None:
+    """List every rule."""
+    catalog = load_catalog()
+    if output_format == "json":
+        items = [{"code": s.code, "name": s.name, "severity": s.severity,
+                  "default_enabled": s.default_enabled, "fix": s.fix, "summary": s.summary}
+                 for s in catalog.values()]
+        click.echo(json.dumps(items, indent=2))
+        return
+    out = text_report.console()
+    for spec in catalog.values():
+        default = "" if spec.default_enabled else " (off by default)"
+        out.print(f"{spec.code}  {spec.name:<40} {spec.severity:<8} fix: {spec.fix:<7}"
+                  f"{default}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console-script entry point."""
+    try:
+        cli.main(args=argv, prog_name="celerylint")
+    except SpecError as exc:  # a broken installation, not a user error
+        click.echo(f"celerylint: internal error: {exc}", err=True)
+        sys.exit(EXIT_USAGE)

@@ -1,0 +1,276 @@
+"""Which files a run reads: the project root, excludes, ``.gitignore`` and file shapes.
+
+A run always reads the whole project, even when the user names one file, because a
+finding in that file can depend on an app, a config module or a task defined elsewhere;
+`under` then decides which findings are shown. Discovery must never wander into
+virtualenvs, build output or version-control metadata (slow, and full of code that is
+not the project's), must respect what git ignores (generated and local files), and must
+terminate on symlink loops, so symlinked folders are never followed.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from re import Pattern
+
+from celerylint.options import find_pyproject, glob_to_regex, strip_dot_slash
+
+DEFAULT_EXCLUDES: tuple[str, ...] = (
+    ".bzr",
+    ".celerylint_cache",
+    ".direnv",
+    ".eggs",
+    ".git",
+    ".hg",
+    ".mypy_cache",
+    ".nox",
+    ".pytest_cache",
+    ".pytype",
+    ".ruff_cache",
+    ".svn",
+    ".tox",
+    ".venv",
+    "__pycache__",
+    "__pypackages__",
+    "_build",
+    "buck-out",
+    "build",
+    "dist",
+    "node_modules",
+    "site-packages",
+    "venv",
+    "*.egg-info",
+)
+
+_PROCESS_SUFFIXES = (
+    ".yml",
+    ".yaml",
+    ".service",
+    ".conf",
+    ".ini",
+    ".sh",
+    ".dockerfile",
+    ".Dockerfile",
+)
+_PROCESS_PREFIXES = ("Procfile", "Dockerfile")
+_EXACT_NAMES = frozenset({"pyproject.toml", "setup.cfg", "Pipfile", "run"})
+
+
+def find_project_root(paths: Sequence[Path]) -> Path:
+    """The folder of the nearest ``pyproject.toml`` at or above the first path.
+
+    Without one, the first path itself when it is a folder, else its parent; with no
+    paths at all, the current folder is the first path.
+    """
+    first = (paths[0] if paths else Path.cwd()).resolve()
+    pyproject = find_pyproject(first)
+    if pyproject is not None:
+        return pyproject.parent
+    return first if first.is_dir() else first.parent
+
+
+def under(relpath: str, targets: Sequence[str]) -> bool:
+    """Is `relpath` one of the root-relative `targets` or inside one ("." is everything)?"""
+    for target in targets:
+        cleaned = strip_dot_slash(target.replace("\\", "/")).rstrip("/")
+        if cleaned in ("", ".") or relpath == cleaned or relpath.startswith(cleaned + "/"):
+            return True
+    return False
+
+
+def _wanted(name: str, parent: str) -> bool:
+    """Can a file of this name hold Python code, a process definition or requirements?"""
+    if name.endswith(".py") or name in _EXACT_NAMES:
+        return True
+    if name.endswith(_PROCESS_SUFFIXES) or name.startswith(_PROCESS_PREFIXES):
+        return True
+    if name.endswith(".txt"):
+        return name.startswith("requirements") or parent == "requirements"
+    return False
+
+
+class _Excludes:
+    """Exclude globs: a glob without '/' tests each path component, one with '/' the path."""
+
+    def __init__(self, globs: Iterable[str]) -> None:
+        names: list[str] = []
+        paths: list[str] = []
+        for glob in globs:
+            trimmed = glob.strip().rstrip("/")
+            if "/" in trimmed:
+                paths.append(glob_to_regex(strip_dot_slash(trimmed)))
+            elif trimmed:
+                names.append(glob_to_regex(trimmed))
+        self._names = _union(names)
+        self._paths = _union(paths)
+
+    def hit(self, name: str, relpath: str) -> bool:
+        """Is this entry excluded? Its parent folders were already tested on the way down."""
+        if self._names is not None and self._names.fullmatch(name):
+            return True
+        return self._paths is not None and self._paths.fullmatch(relpath) is not None
+
+
+def _union(regexes: list[str]) -> Pattern[str] | None:
+    if not regexes:
+        return None
+    return re.compile("|".join(f"(?:{regex})" for regex in regexes), re.DOTALL)
+
+
+@dataclass(frozen=True)
+class _Rule:
+    """One .gitignore line."""
+
+    regex: Pattern[str]
+    negated: bool
+    dir_only: bool
+
+
+@dataclass(frozen=True)
+class _IgnoreFile:
+    """The rules of one ignore file and how to turn a root-relative path into its terms.
+
+    A nested file sees paths relative to its own folder (`cut` leading characters
+    removed); a file above the root sees them with the root's path below it (`lead`).
+    """
+
+    rules: tuple[_Rule, ...]
+    lead: str = ""
+    cut: int = 0
+
+    def verdict(self, relpath: str, is_dir: bool) -> bool | None:
+        """True ignored, False re-included by a negation, None when no rule matches."""
+        local = self.lead + relpath[self.cut :]
+        for rule in reversed(self.rules):
+            if rule.dir_only and not is_dir:
+                continue
+            if rule.regex.fullmatch(local):
+                return not rule.negated
+        return None
+
+
+def _unescaped_rstrip(line: str) -> str:
+    """Trailing spaces end a gitignore pattern unless the last one is backslash-escaped."""
+    stripped = line.rstrip(" ")
+    if stripped.endswith("\\") and len(stripped) < len(line):
+        return stripped + " "
+    return stripped
+
+
+def _parse_rule(line: str) -> _Rule | None:
+    text = _unescaped_rstrip(line.rstrip("\r\n"))
+    if not text or text.startswith("#"):
+        return None
+    negated = text.startswith("!")
+    if negated:
+        text = text[1:]
+    dir_only = text.endswith("/")
+    text = text.rstrip("/")
+    if not text:
+        return None
+    anchored = "/" in text
+    body = glob_to_regex(text.lstrip("/"), gitignore=True)
+    if not anchored:
+        body = "(?:.*/)?" + body
+    return _Rule(re.compile(body, re.DOTALL), negated, dir_only)
+
+
+def _read_rules(path: Path) -> tuple[_Rule, ...]:
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ()
+    rules = (_parse_rule(line) for line in text.splitlines())
+    return tuple(rule for rule in rules if rule is not None)
+
+
+def _outer_ignore_files(root: Path) -> list[_IgnoreFile]:
+    """Ignore files that govern `root` from above: up to the git top, and its info/exclude.
+
+    Ordered from weakest to strongest, as git does: ``.git/info/exclude``, then the
+    ``.gitignore`` files from the repository top down to (not including) the root.
+    """
+    root = root.resolve()
+    for top in (root, *root.parents):
+        if (top / ".git").exists():
+            break
+    else:
+        return []
+    found: list[_IgnoreFile] = []
+    lead = root.relative_to(top).as_posix() + "/" if top != root else ""
+    info = top / ".git" / "info" / "exclude"
+    if info.is_file():
+        found.append(_IgnoreFile(_read_rules(info), lead=lead))
+    for folder in reversed(root.parents):
+        if folder == top or top in folder.parents:
+            sub = root.relative_to(folder).as_posix() + "/"
+            found.append(_IgnoreFile(_read_rules(folder / ".gitignore"), lead=sub))
+    return [ignore_file for ignore_file in found if ignore_file.rules]
+
+
+def _ignored(relpath: str, is_dir: bool, ignore_files: Sequence[_IgnoreFile]) -> bool:
+    """Git's rule: the last matching pattern of the most specific ignore file decides."""
+    for ignore_file in reversed(ignore_files):
+        verdict = ignore_file.verdict(relpath, is_dir)
+        if verdict is not None:
+            return verdict
+    return False
+
+
+def _scan(folder: str) -> list[os.DirEntry[str]]:
+    try:
+        with os.scandir(folder) as entries:
+            return list(entries)
+    except OSError:
+        return []
+
+
+def discover(root: Path, excludes: Sequence[str], extend_excludes: Sequence[str]) -> list[str]:
+    """Every file below `root` that celerylint may read, as sorted '/'-separated paths.
+
+    `excludes` is the full exclude list (pass DEFAULT_EXCLUDES unless the user replaced
+    it), `extend_excludes` adds to it. Skipped: excluded names and paths, what the
+    ``.gitignore`` files (root, nested, above the root up to the git top) and
+    ``.git/info/exclude`` ignore, folders holding a ``pyvenv.cfg`` (virtualenvs under
+    any name), symlinked folders, and files of no shape celerylint reads.
+    """
+    excluded = _Excludes((*excludes, *extend_excludes))
+    found: list[str] = []
+    stack: list[tuple[str, str, list[_IgnoreFile]]] = [
+        (os.fspath(root), "", _outer_ignore_files(root))
+    ]
+    while stack:
+        folder, prefix, ignore_files = stack.pop()
+        entries = _scan(folder)
+        names = {entry.name for entry in entries}
+        if prefix and "pyvenv.cfg" in names:
+            continue
+        if ".gitignore" in names:
+            rules = _read_rules(Path(folder, ".gitignore"))
+            ignore_files = [*ignore_files, _IgnoreFile(rules, cut=len(prefix))]
+        parent = prefix.rstrip("/").rsplit("/", 1)[-1]
+        for entry in entries:
+            relpath = prefix + entry.name
+            is_dir = entry.is_dir(follow_symlinks=False)
+            if not is_dir and not (_wanted(entry.name, parent) and _is_regular_file(entry)):
+                continue
+            if excluded.hit(entry.name, relpath) or _ignored(relpath, is_dir, ignore_files):
+                continue
+            if is_dir:
+                stack.append((entry.path, relpath + "/", ignore_files))
+            else:
+                found.append(relpath)
+    found.sort()
+    return found
+
+
+def _is_regular_file(entry: os.DirEntry[str]) -> bool:
+    """A file, or a symlink to one; broken links and links to folders are not."""
+    try:
+        return entry.is_file()
+    except OSError:
+        return False

@@ -1,0 +1,447 @@
+"""One pass over one module's `ast`, producing its ModuleFacts.
+
+Only what the project model needs is kept: app creations and config writes, candidate
+tasks (every decorated top-level function: whether a decorator makes a task is decided
+later, across modules), classes, call sites with ORM evidence, and body events.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+
+from celerylint.evidence import EvidenceScanner
+from celerylint.facts import (
+    CallAssign,
+    CallInfo,
+    ClassFacts,
+    ConfigWrite,
+    Decorator,
+    FunctionFacts,
+    ModuleFacts,
+    SettingsPointer,
+    TaskCall,
+)
+from celerylint.findings import Span
+from celerylint.imports import ImportMap, collect_imports
+from celerylint.increments import function_events
+from celerylint.source import SourceFile
+from celerylint.values import Evaluator, Value, unknown
+
+_SETTINGS_ENV = "DJANGO_SETTINGS_MODULE"
+_CONF_MUTATORS = {"append", "extend", "insert", "update", "setdefault", "pop", "add", "__setitem__"}
+
+
+def extract(source: SourceFile, tree: ast.Module, module: str, is_package: bool) -> ModuleFacts:
+    """The facts of one parsed module."""
+    imports = collect_imports(tree, module, is_package)
+    facts = ModuleFacts(path=source.path, module=module, is_package=is_package)
+    facts.star_imports = list(imports.star_imports)
+    facts.imports = dict(imports.aliases)
+    extractor = _Extractor(source, imports, facts, _module_constants(tree))
+    extractor.module_body(tree.body, conditional=False)
+    facts.call_sites = EvidenceScanner(source, imports, extractor.evaluator).scan(tree)
+    facts.call_options = list(_call_options(tree, source, extractor.evaluator))
+    return facts
+
+
+_OPTION_METHODS = {"apply_async", "send_task", "signature", "set"}
+_CALL_OPTIONS = {"serializer"}
+
+
+def _call_options(
+    tree: ast.Module, source: SourceFile, evaluator: Evaluator
+) -> Iterator[tuple[str, str, Value, Span]]:
+    """Message options given per call (``apply_async(serializer="pickle")``)."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and (
+            node.func.attr in _OPTION_METHODS
+        ):
+            for kw in node.keywords:
+                if kw.arg in _CALL_OPTIONS:
+                    value = evaluator.eval(kw.value)
+                    yield node.func.attr, kw.arg, value, value.span or source.span(kw)
+
+
+def _module_constants(tree: ast.Module) -> dict[str, ast.expr | None]:
+    """Names assigned exactly once, unconditionally, at the top level (None otherwise)."""
+    seen: dict[str, ast.expr | None] = {}
+    for stmt in tree.body:
+        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
+            target = stmt.targets[0]
+            if isinstance(target, ast.Name):
+                seen[target.id] = None if target.id in seen else stmt.value
+    return seen
+
+
+class _Extractor:
+    """Walks the statements of a module that can hold Celery facts."""
+
+    def __init__(
+        self,
+        source: SourceFile,
+        imports: ImportMap,
+        facts: ModuleFacts,
+        constants: dict[str, ast.expr | None],
+    ) -> None:
+        self.source = source
+        self.imports = imports
+        self.facts = facts
+        self._constants = constants
+        self._resolving: set[str] = set()
+        self.evaluator = Evaluator(source.span, self._constant, imports.resolve_bound)
+
+    def _constant(self, name: str) -> Value | None:
+        """A top-level constant's value, evaluated on demand (cycles are unknown)."""
+        if name not in self._constants:
+            return None
+        expr = self._constants[name]
+        if expr is None:
+            return unknown(f"{name!r} is assigned more than once")
+        if name in self._resolving:
+            return unknown(f"{name!r} refers to itself")
+        self._resolving.add(name)
+        try:
+            return self.evaluator.eval(expr)
+        finally:
+            self._resolving.discard(name)
+
+    # -- statements ---------------------------------------------------------------
+
+    def module_body(self, body: list[ast.stmt], conditional: bool) -> None:
+        """Top-level statements, descending into if/try/with blocks."""
+        for stmt in body:
+            self.statement(stmt, conditional)
+
+    def statement(self, stmt: ast.stmt, conditional: bool) -> None:
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            self.function(stmt)
+        elif isinstance(stmt, ast.ClassDef):
+            self.klass(stmt)
+        elif isinstance(stmt, ast.If):
+            self.module_body(stmt.body, True)
+            self.module_body(stmt.orelse, True)
+        elif isinstance(stmt, ast.Try):
+            self.module_body(stmt.body, True)
+            for handler in stmt.handlers:
+                self.module_body(handler.body, True)
+            self.module_body(stmt.orelse, True)
+            self.module_body(stmt.finalbody, conditional)
+        elif isinstance(stmt, (ast.With, ast.AsyncWith)):
+            self.module_body(stmt.body, conditional)
+        elif isinstance(stmt, (ast.For, ast.While, ast.AsyncFor)):
+            self.module_body(stmt.body, True)
+        else:
+            self.simple(stmt, conditional)
+
+    def simple(self, stmt: ast.stmt, conditional: bool) -> None:
+        """Assignments and expression statements: apps, config writes, pointers."""
+        if isinstance(stmt, ast.Assign):
+            self.assign(stmt, conditional)
+        elif isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
+            self.call_statement(stmt.value, conditional)
+
+    def assign(self, stmt: ast.Assign, conditional: bool) -> None:
+        value = stmt.value
+        for target in stmt.targets:
+            if isinstance(target, ast.Name) and isinstance(value, ast.Call):
+                call = self.call_info(value)
+                if call is not None:
+                    self.facts.call_assigns.append(CallAssign(target.id, call, conditional))
+                    self.task_call_form(value, call)
+            elif isinstance(target, ast.Attribute):
+                self.attribute_write(target, value, conditional)
+            elif isinstance(target, ast.Subscript):
+                self.subscript_write(target, value, conditional)
+        if isinstance(value, ast.Call) and not any(isinstance(t, ast.Name) for t in stmt.targets):
+            self.task_call_form(value, self.call_info(value))
+
+    def attribute_write(self, target: ast.Attribute, value: ast.expr, conditional: bool) -> None:
+        """``app.conf.X = v`` (a setting) and ``app.Task = X`` (the app's task class)."""
+        span = self.source.span(target)
+        if isinstance(target.value, ast.Attribute) and target.value.attr == "conf":
+            owner = self.imports.resolve(target.value.value)
+            if owner:
+                entry = (target.attr, self.evaluator.eval(value), span)
+                self.facts.config_writes.append(
+                    ConfigWrite(owner, "set", span, conditional, entries=(entry,))
+                )
+        elif target.attr == "Task":
+            owner = self.imports.resolve(target.value)
+            if owner:
+                self.facts.config_writes.append(
+                    ConfigWrite(owner, "task_cls", span, conditional,
+                                value=self.evaluator.eval(value))
+                )
+
+    def subscript_write(self, target: ast.Subscript, value: ast.expr, conditional: bool) -> None:
+        """``app.conf["X"] = v``; a key that cannot be known makes the config open."""
+        owner = _conf_owner(target.value, self.imports)
+        if owner is None:
+            return
+        key = self.evaluator.eval(target.slice)
+        span = self.source.span(target)
+        if key.known and isinstance(key.data, str):
+            entry = (key.data, self.evaluator.eval(value), span)
+            self.facts.config_writes.append(
+                ConfigWrite(owner, "set", span, conditional, entries=(entry,))
+            )
+        else:
+            self.facts.config_writes.append(ConfigWrite(owner, "open", span, conditional))
+
+    def call_statement(self, call: ast.Call, conditional: bool) -> None:
+        """Expression statements: conf updates, config_from_object, settings pointers."""
+        func = call.func
+        if not isinstance(func, ast.Attribute):
+            self.task_call_form(call, self.call_info(call))
+            return
+        if func.attr == "setdefault" and self._is_environ(func.value):
+            self.settings_pointer(call, in_function=False)
+        owner_conf = _conf_owner(func.value, self.imports)
+        if owner_conf is not None:
+            self.conf_method(owner_conf, func.attr, call, conditional)
+            return
+        if func.attr == "config_from_object":
+            owner = self.imports.resolve(func.value)
+            target = self._keyword(call, "obj")
+            if call.args:
+                target = self.evaluator.eval(call.args[0])
+            if owner and target is not None:
+                namespace = self._keyword(call, "namespace")
+                self.facts.config_writes.append(
+                    ConfigWrite(owner, "from_object", self.source.span(call), conditional,
+                                value=target, namespace=namespace)
+                )
+            return
+        mutated = _conf_collection(func, self.imports)
+        if mutated is not None and func.attr in _CONF_MUTATORS:
+            owner, key = mutated
+            span = self.source.span(call)
+            self.facts.config_writes.append(
+                ConfigWrite(owner, "mutate", span, True, entries=((key, unknown(
+                    f"changed at run time by .{func.attr}()"), span),))
+            )
+
+    def conf_method(self, owner: str, method: str, call: ast.Call, conditional: bool) -> None:
+        """``app.conf.update(...)`` and ``app.conf.setdefault("k", v)``."""
+        span = self.source.span(call)
+        if method == "update":
+            entries, open_ended = self.update_entries(call)
+            self.facts.config_writes.append(
+                ConfigWrite(owner, "update", span, conditional, entries=tuple(entries))
+            )
+            if open_ended:
+                self.facts.config_writes.append(ConfigWrite(owner, "open", span, conditional))
+        elif method == "setdefault" and call.args:
+            key = self.evaluator.eval(call.args[0])
+            value = self.evaluator.eval(call.args[1]) if len(call.args) > 1 else Value(True, None)
+            if key.known and isinstance(key.data, str):
+                entry = (key.data, value, self.source.span(call.args[0]))
+                self.facts.config_writes.append(
+                    ConfigWrite(owner, "set", span, True, entries=(entry,))
+                )
+        elif method in ("from_object", "from_envvar", "load_from"):
+            self.facts.config_writes.append(ConfigWrite(owner, "open", span, conditional))
+
+    def update_entries(self, call: ast.Call) -> tuple[list[tuple[str, Value, Span]], bool]:
+        """Keywords and dict-literal entries of an update call; True when some are unknown."""
+        entries: list[tuple[str, Value, Span]] = []
+        open_ended = False
+        for arg in call.args:
+            if isinstance(arg, ast.Dict):
+                for key, val in zip(arg.keys, arg.values):
+                    key_value = self.evaluator.eval(key) if key is not None else None
+                    if key is None or key_value is None or not isinstance(key_value.data, str):
+                        open_ended = True
+                        continue
+                    entries.append((key_value.data, self.evaluator.eval(val),
+                                    self.source.span(key)))
+            else:
+                open_ended = True
+        for kw in call.keywords:
+            if kw.arg is None:
+                open_ended = True
+            else:
+                entries.append((kw.arg, self.evaluator.eval(kw.value), self.source.span(kw)))
+        return entries, open_ended
+
+    def settings_pointer(self, call: ast.Call, in_function: bool) -> None:
+        if len(call.args) < 2:
+            return
+        key = self.evaluator.eval(call.args[0])
+        value = self.evaluator.eval(call.args[1])
+        if key.data == _SETTINGS_ENV and value.known and isinstance(value.data, str):
+            self.facts.settings_pointers.append(
+                SettingsPointer(value.data, self.source.span(call.args[1]), in_function)
+            )
+
+    def _is_environ(self, node: ast.expr) -> bool:
+        return self.imports.resolve(node) == "os.environ"
+
+    def _keyword(self, call: ast.Call, name: str) -> Value | None:
+        for kw in call.keywords:
+            if kw.arg == name:
+                return self.evaluator.eval(kw.value)
+        return None
+
+    # -- definitions ----------------------------------------------------------------
+
+    def function(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        """A top-level function: decorators, parameters, body events, direct calls."""
+        args = node.args
+        params = tuple(a.arg for a in args.posonlyargs + args.args + args.kwonlyargs)
+        decorators = tuple(d for d in (self.decorator(expr) for expr in node.decorator_list) if d)
+        self._pointers_in(node)
+        self.nested_writes(node)
+        self.facts.functions.append(
+            FunctionFacts(
+                name=node.name,
+                span=self._name_span(node),
+                decorators=decorators,
+                params=params,
+                has_varargs=args.vararg is not None,
+                has_varkw=args.kwarg is not None,
+                events=tuple(function_events(node, self.source, self.imports)),
+                calls=tuple(self._direct_calls(node)),
+            )
+        )
+
+    def nested_writes(self, node: ast.AST) -> None:
+        """Config writes inside functions and methods (mayan appends to
+        ``celery_app.conf.task_queues`` at run time): conditional, as their call is."""
+        for sub in ast.walk(node):
+            if isinstance(sub, ast.Assign):
+                for target in sub.targets:
+                    if isinstance(target, ast.Attribute):
+                        self.attribute_write(target, sub.value, True)
+                    elif isinstance(target, ast.Subscript):
+                        self.subscript_write(target, sub.value, True)
+            elif isinstance(sub, ast.Expr) and isinstance(sub.value, ast.Call) and isinstance(
+                sub.value.func, ast.Attribute
+            ):
+                self.call_statement(sub.value, True)
+
+    def klass(self, node: ast.ClassDef) -> None:
+        """A top-level class: its bases, literal attributes and methods."""
+        self.nested_writes(node)
+        attributes: dict[str, Value] = {}
+        methods: list[str] = []
+        for stmt in node.body:
+            if isinstance(stmt, ast.Assign):
+                for target in stmt.targets:
+                    if isinstance(target, ast.Name):
+                        attributes[target.id] = self.evaluator.eval(stmt.value)
+            elif isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
+                if stmt.value is not None:
+                    attributes[stmt.target.id] = self.evaluator.eval(stmt.value)
+            elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                methods.append(stmt.name)
+        bases = tuple(b for b in (self.imports.resolve(base) for base in node.bases) if b)
+        self.facts.classes.append(
+            ClassFacts(node.name, self._name_span(node), bases, attributes, tuple(methods))
+        )
+
+    def decorator(self, expr: ast.expr) -> Decorator | None:
+        span = self.source.span(expr)
+        if isinstance(expr, ast.Call):
+            callee = self.imports.resolve(expr.func)
+            if callee is None:
+                return None
+            call = self.call_info(expr)
+            assert call is not None
+            return Decorator(callee, True, call.keywords, call.keyword_spans, call.has_splat,
+                             len(call.args), span)
+        callee = self.imports.resolve(expr)
+        if callee is None:
+            return None
+        return Decorator(callee, False, {}, {}, False, 0, span)
+
+    def task_call_form(self, call: ast.Call, info: CallInfo | None) -> None:
+        """``app.task(name="x")(func)``: a decorator applied by hand to a function."""
+        if not isinstance(call.func, ast.Call) or len(call.args) != 1:
+            return
+        inner = call.func
+        target = call.args[0]
+        if not isinstance(target, ast.Name):
+            return
+        decorator = self.decorator(inner)
+        if decorator is not None:
+            self.facts.task_calls.append(TaskCall(decorator, target.id))
+
+    def call_info(self, call: ast.Call) -> CallInfo | None:
+        callee = self.imports.resolve(call.func)
+        if callee is None:
+            return None
+        keywords: dict[str, Value] = {}
+        spans = {}
+        splat = False
+        for kw in call.keywords:
+            if kw.arg is None:
+                splat = True
+            else:
+                keywords[kw.arg] = self.evaluator.eval(kw.value)
+                spans[kw.arg] = self.source.span(kw)
+        args = tuple(self.evaluator.eval(a) for a in call.args if not isinstance(a, ast.Starred))
+        splat = splat or any(isinstance(a, ast.Starred) for a in call.args)
+        return CallInfo(callee, args, keywords, spans, splat, self.source.span(call))
+
+    def _pointers_in(self, node: ast.AST) -> None:
+        """DJANGO_SETTINGS_MODULE defaults set inside functions (factories, main())."""
+        for sub in ast.walk(node):
+            if (
+                isinstance(sub, ast.Call)
+                and isinstance(sub.func, ast.Attribute)
+                and sub.func.attr == "setdefault"
+                and self._is_environ(sub.func.value)
+            ):
+                self.settings_pointer(sub, in_function=True)
+
+    def _direct_calls(self, node: ast.AST) -> Iterator[tuple[str, Span]]:
+        for sub in _body_nodes(node):
+            if isinstance(sub, ast.Call) and isinstance(sub.func, (ast.Name, ast.Attribute)):
+                origin = self.imports.resolve(sub.func)
+                if origin and "." in origin:
+                    yield origin, self.source.span(sub)
+
+    def _name_span(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> Span:
+        """The span of the ``def``/``class`` keyword line's name."""
+        line = self.source.lines[node.lineno - 1] if node.lineno <= len(self.source.lines) else ""
+        start = line.find(node.name, node.col_offset)
+        if start < 0:
+            return self.source.span(node)
+        col = self.source.char_column(node.lineno, len(line[:start].encode("utf-8")))
+        return Span(node.lineno, col, node.lineno, col + len(node.name))
+
+
+def _conf_owner(node: ast.expr, imports: ImportMap) -> str | None:
+    """``X.conf`` -> the origin of X."""
+    if isinstance(node, ast.Attribute) and node.attr == "conf":
+        return imports.resolve(node.value)
+    return None
+
+
+def _conf_collection(func: ast.Attribute, imports: ImportMap) -> tuple[str, str] | None:
+    """``app.conf.task_queues.append`` / ``app.conf["x"].update`` -> (origin of app, key)."""
+    target = func.value
+    if isinstance(target, ast.Attribute):
+        owner = _conf_owner(target.value, imports)
+        if owner:
+            return owner, target.attr
+    if isinstance(target, ast.Subscript) and isinstance(target.slice, ast.Constant):
+        owner = _conf_owner(target.value, imports)
+        if owner and isinstance(target.slice.value, str):
+            return owner, target.slice.value
+    return None
+
+
+def _body_nodes(node: ast.AST) -> Iterator[ast.AST]:
+    """Nodes of a function body, not descending into nested functions or classes."""
+    nested = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+    stack: list[ast.AST] = [s for s in getattr(node, "body", []) if not isinstance(s, nested)]
+    while stack:
+        current = stack.pop()
+        yield current
+        for child in ast.iter_child_nodes(current):
+            if not isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda,
+                                      ast.ClassDef)):
+                stack.append(child)

@@ -1,0 +1,163 @@
+"""Per-file facts: plain, picklable data extracted from one file in one pass.
+
+Names in facts are *resolved dotted origins*: a local ``app`` of module ``proj.celery`` is
+``proj.celery.app``; ``from celery import shared_task as st`` makes ``st`` read as
+``celery.shared_task``. Linking across files happens in the project model, never here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from celerylint.findings import Span
+from celerylint.values import Value
+
+
+@dataclass(frozen=True)
+class CallInfo:
+    """A call expression's callee and literal-evaluated arguments."""
+
+    callee: str
+    args: tuple[Value, ...]
+    keywords: dict[str, Value]
+    keyword_spans: dict[str, Span]
+    has_splat: bool
+    span: Span
+
+
+@dataclass(frozen=True)
+class CallAssign:
+    """A module-level ``name = callee(...)``: apps, decorator aliases, redis clients."""
+
+    var: str
+    call: CallInfo
+    conditional: bool
+
+
+@dataclass(frozen=True)
+class ConfigWrite:
+    """A write to an app's configuration, in statement order.
+
+    kind: ``update`` (entries), ``set`` (one key: ``conf.X =``, ``conf["X"] =``,
+    ``conf.setdefault``), ``from_object`` (value = the target, namespace), ``mutate``
+    (``conf.X.append(...)``-style run-time change of one key), ``open`` (an update whose
+    keys cannot be known), ``task_cls`` (``app.Task = X``).
+    """
+
+    target: str
+    kind: str
+    span: Span
+    conditional: bool
+    entries: tuple[tuple[str, Value, Span], ...] = ()
+    value: Value | None = None
+    namespace: Value | None = None
+
+
+@dataclass(frozen=True)
+class Decorator:
+    """A decorator of a function: its callee and, when called, its options."""
+
+    callee: str
+    called: bool
+    keywords: dict[str, Value]
+    keyword_spans: dict[str, Span]
+    has_splat: bool
+    positional: int
+    span: Span
+
+
+@dataclass(frozen=True)
+class BodyEvent:
+    """A statement in a function body that matters to a rule (CEL501 increments).
+
+    `receiver` is the resolved origin of the object an ``incr`` is called on
+    (``call:redis.Redis`` when built by a call, else a dotted name), empty otherwise.
+    """
+
+    kind: str
+    description: str
+    span: Span
+    receiver: str = ""
+
+
+@dataclass(frozen=True)
+class FunctionFacts:
+    """A module-level function (possible task or helper)."""
+
+    name: str
+    span: Span
+    decorators: tuple[Decorator, ...]
+    params: tuple[str, ...]
+    has_varargs: bool
+    has_varkw: bool
+    events: tuple[BodyEvent, ...]
+    calls: tuple[tuple[str, Span], ...]  # direct calls by name in the body: (origin, span)
+
+
+@dataclass(frozen=True)
+class ClassFacts:
+    """A module-level class: bases, literal class attributes and method names."""
+
+    name: str
+    span: Span
+    bases: tuple[str, ...]
+    attributes: dict[str, Value]
+    methods: tuple[str, ...]
+    method_events: tuple[tuple[str, tuple[BodyEvent, ...]], ...] = ()
+
+
+@dataclass(frozen=True)
+class TaskCall:
+    """The call form of task creation: ``app.task(name="x")(func)``."""
+
+    decorator: Decorator
+    function: str
+
+
+@dataclass(frozen=True)
+class Argument:
+    """One argument of a task call, with the evidence that it is an ORM instance."""
+
+    span: Span
+    text: str
+    evidence: str
+
+
+@dataclass(frozen=True)
+class CallSite:
+    """``X.delay(...)``, ``X.apply_async(...)``, ``X.s(...)``, ``send_task(...)``."""
+
+    receiver: str
+    method: str
+    span: Span
+    arguments: tuple[Argument, ...]
+    task_name: str | None = None
+
+
+@dataclass(frozen=True)
+class SettingsPointer:
+    """``os.environ.setdefault("DJANGO_SETTINGS_MODULE", "proj.settings")`` and kin."""
+
+    module: str
+    span: Span
+    in_function: bool
+
+
+@dataclass
+class ModuleFacts:
+    """Everything one Python file contributes to the project model."""
+
+    path: str
+    module: str
+    is_package: bool
+    parse_error: tuple[str, int, int] | None = None
+    star_imports: list[str] = field(default_factory=list)
+    imports: dict[str, str] = field(default_factory=dict)
+    call_assigns: list[CallAssign] = field(default_factory=list)
+    config_writes: list[ConfigWrite] = field(default_factory=list)
+    functions: list[FunctionFacts] = field(default_factory=list)
+    classes: list[ClassFacts] = field(default_factory=list)
+    task_calls: list[TaskCall] = field(default_factory=list)
+    call_sites: list[CallSite] = field(default_factory=list)
+    settings_pointers: list[SettingsPointer] = field(default_factory=list)
+    call_options: list[tuple[str, str, Value, Span]] = field(default_factory=list)

@@ -1,0 +1,60 @@
+"""What a rule reports: a finding with exact positions, plus the fix it may carry.
+
+Positions are 1-based rows and 1-based columns counted in characters (not the UTF-8
+bytes `ast` counts), so every reporter, the noqa matcher and the flake8 adapter agree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Severity = Literal["error", "warning", "note"]
+SEVERITY_ORDER = {"note": 0, "warning": 1, "error": 2}
+
+
+@dataclass(frozen=True, order=True)
+class Span:
+    """A source range: start (row, column) inclusive to end (row, column) exclusive."""
+
+    row: int
+    column: int
+    end_row: int
+    end_column: int
+
+
+@dataclass(frozen=True)
+class Edit:
+    """Replace the text of `span` with `content` (empty content deletes)."""
+
+    content: str
+    span: Span
+
+
+@dataclass(frozen=True)
+class Fix:
+    """A change that resolves a finding; `applicability` decides when --fix applies it."""
+
+    applicability: Literal["safe", "unsafe"]
+    message: str
+    edits: tuple[Edit, ...] = ()
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem at one place.
+
+    `path` is the file's project-relative, `/`-separated path; reporters make it relative
+    to the current directory.
+    """
+
+    code: str
+    message: str
+    path: str
+    span: Span
+    severity: Severity | None = None
+    fix: Fix | None = field(default=None, compare=False)
+
+    def sort_key(self) -> tuple[str, int, int, str, str]:
+        """Order of every report: file, row, column, code, then message for ties."""
+        return (self.path, self.span.row, self.span.column, self.code, self.message)

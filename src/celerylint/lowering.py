@@ -1,0 +1,350 @@
+"""Rewrite syntax newer than the host interpreter into text the host's ``ast`` accepts.
+
+celerylint extracts facts with :mod:`ast`, whose grammar is the grammar of the Python that
+runs celerylint. Audited projects already use newer syntax, so when ``ast.parse`` fails,
+:func:`lower_source` reads the file with libcst (which knows Python 3.0-3.14 whatever the
+host), locates the newer constructs there, and edits only their text:
+
+* ``except A, B:`` / ``except* A, B:`` (3.14, PEP 758) become ``except(A, B):``;
+* ``except*`` (3.11) becomes ``except`` on older hosts;
+* type parameter lists of ``def``/``class`` (3.12, PEP 695/696) are blanked out;
+* ``type X[T] = v`` (3.12) becomes the assignment ``X = v``, so the name stays bound;
+* f-string replacement fields that only the PEP 701 grammar (3.12) accepts become the
+  constant field ``{0}``; the literal text of the f-string is kept, so the expression
+  stays a ``JoinedStr`` whose static parts a rule can still read (the names used inside
+  a neutralised field are gone, so rules see less there, never something wrong);
+* t-strings (3.14, PEP 750) become f-strings with the same text.
+
+Why text edits instead of regenerating code from a transformed tree: findings must point at
+the user's lines. Every edit keeps the line structure of the text it replaces (newlines
+inside removed code survive as backslash continuations or as newlines inside brackets), so
+every statement and expression that survives has its original ``lineno``/``end_lineno``.
+Removed text is replaced by spaces of the same UTF-8 width, so ``col_offset`` (which
+``ast`` counts in UTF-8 bytes) stays exact too when read against the *original* line.
+Known column shifts, all confined to the rest of one line:
+
+* ``except A, B:`` gains a ``)``; it takes the place of a following space when there is
+  one (before the colon, else right after it), otherwise the rest of that line moves right
+  by one;
+* the target ``X`` of a lowered ``type`` statement starts where ``type`` started;
+* after a replacement field that spans lines inside a single-quoted f-string, the
+  lowered text reopens a string on the field's last line; when more braces (or, in a raw
+  string, backslashes) follow in that string, the reopening needs its prefix and the rest
+  of that line moves right by a column or two unless the ``}`` was indented.
+
+The ``ExceptHandler.type`` tuple of a lowered ``except A, B:`` includes the added
+parenthesis in its span, as a parenthesised tuple always does in ``ast``.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import warnings
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Union
+
+import libcst as cst
+from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
+
+_NEWLINE = re.compile(r"\r\n|\r|\n")
+_AnyString = Union[cst.FormattedString, cst.TemplatedString]
+_AnyExcept = Union[cst.ExceptHandler, cst.ExceptStarHandler]
+
+
+@dataclass(frozen=True)
+class _Edit:
+    """Replace ``source[start:end]`` (character offsets) with ``text``."""
+
+    start: int
+    end: int
+    text: str
+
+
+def lower_source(source: str, host: tuple[int, int]) -> str | None:
+    """Return ``source`` with the constructs newer than ``host`` lowered.
+
+    ``host`` is the ``(major, minor)`` version whose grammar the result must fit; only the
+    constructs that grammar lacks are touched, so a 3.12 host keeps its f-strings intact.
+    Returns None when libcst cannot read the text either (a real syntax error) or when
+    there is nothing to lower, so the caller can report the original error at once.
+    """
+    try:
+        module = cst.parse_module(source, cst.PartialParserConfig(python_version="3.14"))
+        wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+        positions = wrapper.resolve(PositionProvider)
+    except Exception:  # noqa: BLE001 - any libcst failure means "cannot lower", not a crash
+        return None
+    collector = _EditCollector(source, positions, host)
+    try:
+        wrapper.module.visit(collector)
+    except RecursionError:  # libcst visits recursively; absurd nesting must not crash a run
+        return None
+    if not collector.edits:
+        return None
+    return _apply(source, collector.edits)
+
+
+def _apply(source: str, edits: Sequence[_Edit]) -> str:
+    """Apply non-overlapping edits; an edit nested inside an earlier one is dropped.
+
+    Nesting happens when a construct sits inside text that is removed anyway, such as an
+    f-string in a type parameter default.
+    """
+    pieces: list[str] = []
+    cursor = 0
+    for edit in sorted(edits, key=lambda e: (e.start, e.end)):
+        if edit.start < cursor:
+            continue
+        pieces.append(source[cursor : edit.start])
+        pieces.append(edit.text)
+        cursor = edit.end
+    pieces.append(source[cursor:])
+    return "".join(pieces)
+
+
+def _utf8_width(text: str) -> int:
+    return len(text.encode("utf-8", "surrogatepass"))
+
+
+def _split_lines(text: str) -> list[tuple[str, str]]:
+    """Split into ``(line, newline)`` pairs keeping the exact newline sequences."""
+    parts: list[tuple[str, str]] = []
+    start = 0
+    for match in _NEWLINE.finditer(text):
+        parts.append((text[start : match.start()], match.group()))
+        start = match.end()
+    parts.append((text[start:], ""))
+    return parts
+
+
+def _blank(text: str) -> str:
+    """Turn code into whitespace of the same UTF-8 width and the same lines.
+
+    A line break inside the removed code becomes a backslash continuation, which is legal
+    between any two tokens, inside brackets or not.
+    """
+    out: list[str] = []
+    for line, newline in _split_lines(text):
+        spaces = " " * _utf8_width(line)
+        if newline:
+            spaces = spaces[:-1] + "\\"
+        out.append(spaces + newline)
+    return "".join(out)
+
+
+def _parses_as_expression(text: str) -> bool:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            ast.parse("(" + text + "\n)", mode="eval")
+        except (SyntaxError, ValueError):
+            return False
+    return True
+
+
+class _EditCollector(cst.CSTVisitor):
+    """Walk the libcst tree and record the text edits that lowering needs."""
+
+    def __init__(
+        self, source: str, positions: Mapping[cst.CSTNode, CodeRange], host: tuple[int, int]
+    ) -> None:
+        super().__init__()
+        self._source = source
+        self._positions = positions
+        self._host = host
+        self._line_starts = [0] + [m.end() for m in _NEWLINE.finditer(source)]
+        self.edits: list[_Edit] = []
+
+    # -- positions -------------------------------------------------------------------
+
+    def _span(self, node: cst.CSTNode) -> tuple[int, int]:
+        code_range = self._positions[node]
+        return self._offset(code_range.start.line, code_range.start.column), self._offset(
+            code_range.end.line, code_range.end.column
+        )
+
+    def _offset(self, line: int, column: int) -> int:
+        return self._line_starts[line - 1] + column
+
+    # -- except A, B: (3.14) and except* (3.11) --------------------------------------
+
+    def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
+        self._lower_except(node)
+
+    def visit_ExceptStarHandler(self, node: cst.ExceptStarHandler) -> None:
+        if self._host < (3, 11):
+            start, _ = self._span(node)
+            star = start + len("except") + len(node.whitespace_after_except.value)
+            self.edits.append(_Edit(star, star + 1, " "))
+        self._lower_except(node)
+
+    def _lower_except(self, node: _AnyExcept) -> None:
+        types = node.type
+        if self._host >= (3, 14) or not isinstance(types, cst.Tuple) or types.lpar:
+            return
+        if node.name is not None:  # `except A, B as e:` is invalid even on 3.14
+            return
+        start, end = self._span(types)
+        self.edits.append(self._open_paren(start))
+        self.edits.extend(self._close_paren(end))
+
+    def _open_paren(self, start: int) -> _Edit:
+        if start > 0 and self._source[start - 1] in " \t":
+            return _Edit(start - 1, start, "(")
+        return _Edit(start, start, "(")
+
+    def _close_paren(self, end: int) -> Iterator[_Edit]:
+        """Insert ``)`` and, where a space allows, keep the rest of the line in place."""
+        source = self._source
+        if end < len(source) and source[end] in " \t":
+            yield _Edit(end, end + 1, ")")
+            return
+        yield _Edit(end, end, ")")
+        after_colon = end + 1
+        if source.startswith(":", end) and source[after_colon : after_colon + 1] in (" ", "\t"):
+            yield _Edit(after_colon, after_colon + 1, "")
+
+    # -- PEP 695 / 696 type parameters and `type` statements (3.12) -----------------
+
+    def visit_TypeParameters(self, node: cst.TypeParameters) -> bool:
+        """Skip the inside of type parameter lists: it is removed as a whole."""
+        return False
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self._drop_type_parameters(node.type_parameters)
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self._drop_type_parameters(node.type_parameters)
+
+    def _drop_type_parameters(self, parameters: cst.TypeParameters | None) -> None:
+        if parameters is None or self._host >= (3, 12):
+            return
+        start, end = self._span(parameters)
+        self.edits.append(_Edit(start, end, _blank(self._source[start:end])))
+
+    def visit_TypeAlias(self, node: cst.TypeAlias) -> None:
+        if self._host >= (3, 12):
+            return
+        start, _ = self._span(node)
+        value_start, _ = self._span(node.value)
+        equals = self._source.rindex("=", start, value_start)
+        removed = self._source[start:equals]
+        self.edits.append(_Edit(start, equals, _name_over_blank(node.name.value, removed)))
+
+    # -- f-strings (3.12, PEP 701) and t-strings (3.14, PEP 750) --------------------
+
+    def visit_FormattedString(self, node: cst.FormattedString) -> bool:
+        if self._host < (3, 12):
+            self._lower_string(node)
+        return False
+
+    def visit_TemplatedString(self, node: cst.TemplatedString) -> bool:
+        if self._host < (3, 14):
+            self._lower_string(node)
+        return False
+
+    def _lower_string(self, node: _AnyString) -> None:
+        """Record the edits that make one f-string or t-string acceptable to the host.
+
+        A t-string is first renamed to an f-string. Then fields that hit a PEP 701
+        relaxation are neutralised; if the string still does not parse alone, every
+        field is. The final parse of the whole file is the real check.
+        """
+        start, end = self._span(node)
+        text = self._source[start:end]
+        prefix_length = len(node.start.rstrip("'\""))
+        old_prefix = node.start[:prefix_length]
+        prefix = old_prefix.replace("t", "f").replace("T", "F")
+        edits = [] if prefix == old_prefix else [_Edit(start, start + prefix_length, prefix)]
+        if not _parses_as_expression(_relative_apply(text, start, edits)):
+            shape = _StringShape(prefix, node.start[prefix_length:])
+            fields = [part for part in node.parts if isinstance(part, _FIELD_TYPES)]
+            chosen = [
+                self._field_edit(field, shape, end)
+                for field in fields
+                if shape.needs_new_grammar(self._field_text(field))
+            ]
+            if not _parses_as_expression(_relative_apply(text, start, edits + chosen)):
+                chosen = [self._field_edit(field, shape, end) for field in fields]
+            edits += chosen
+        self.edits.extend(edits)
+
+    def _field_text(self, field: cst.CSTNode) -> str:
+        start, end = self._span(field)
+        return self._source[start:end]
+
+    def _field_edit(self, field: cst.CSTNode, shape: _StringShape, string_end: int) -> _Edit:
+        start, end = self._span(field)
+        rest = self._source[end:string_end]
+        return _Edit(start, end, shape.placeholder(self._source[start:end], rest))
+
+
+_FIELD_TYPES = (cst.FormattedStringExpression, cst.TemplatedStringExpression)
+
+
+def _relative_apply(text: str, origin: int, edits: Sequence[_Edit]) -> str:
+    shifted = [_Edit(e.start - origin, e.end - origin, e.text) for e in edits]
+    return _apply(text, shifted)
+
+
+def _name_over_blank(name: str, removed: str) -> str:
+    """Blank ``type X[T] `` and write ``X`` where ``type`` began, keeping the lines."""
+    blanked = _blank(removed)
+    first_line = _split_lines(blanked)[0][0]
+    room = len(first_line) - (1 if first_line.endswith("\\") else 0)
+    return name + blanked[min(len(name), room) :]
+
+
+@dataclass(frozen=True)
+class _StringShape:
+    """What a replacement field must look like inside one particular f-string."""
+
+    prefix: str
+    quote: str
+
+    @property
+    def triple(self) -> bool:
+        return len(self.quote) == 3
+
+    def needs_new_grammar(self, field: str) -> bool:
+        """True when a field uses a PEP 701 relaxation the old f-string grammar rejects.
+
+        Before 3.12 a field could not contain a backslash, a ``#``, the enclosing quote,
+        or (in a single-quoted string) a line break.
+        """
+        if "\\" in field or "#" in field or self.quote in field:
+            return True
+        return not self.triple and _NEWLINE.search(field) is not None
+
+    def placeholder(self, field: str, rest: str) -> str:
+        """Return ``{0}`` laid out over the same lines and widths as ``field``.
+
+        ``rest`` is the string's text after the field, which decides how a single-quoted
+        string continues after a multi-line field (see ``_restart``).
+        """
+        lines = _split_lines(field)
+        if len(lines) == 1:
+            return "{0" + " " * (_utf8_width(field) - 3) + "}"
+        last_width = _utf8_width(lines[-1][0])
+        if self.triple:
+            body = ["{0" + lines[0][1]] + [newline for _, newline in lines[1:-1]]
+            return "".join(body) + " " * (last_width - 1) + "}"
+        body = ["{0}" + self.quote + " \\" + lines[0][1]]
+        body += ["\\" + newline for _, newline in lines[1:-1]]
+        return "".join(body) + self._restart(rest).rjust(last_width)
+
+    def _restart(self, rest: str) -> str:
+        """Open the string that carries on after a field that spanned lines.
+
+        A single-quoted string cannot hold a line break, so the lowered string closes
+        after ``{0}`` and a new one, joined by backslash continuations, takes over on the
+        field's last line. When no brace is left, that new string needs no ``f`` (a plain
+        string concatenated to an f-string joins its JoinedStr), which lets it fit where
+        the ``}`` was and keeps the rest of the line in place.
+        """
+        if "{" in rest or "}" in rest:
+            return self.prefix + self.quote
+        raw = "r" if "\\" in rest and "r" in self.prefix.lower() else ""
+        return raw + self.quote

@@ -1,0 +1,463 @@
+"""Project options from ``[tool.celerylint]`` in ``pyproject.toml``, and rule selection.
+
+Options live beside the project's other tool settings so a checkout carries its own
+policy; a typo there must not silently do nothing, so every key, type and rule code is
+checked and an unknown one is an error that offers the closest valid spelling. Selection
+follows ruff's semantics because that is what users already know: ``select`` replaces
+the default set, ``extend-select`` adds to it, ``ignore`` removes, and when two selectors
+disagree about a code the more specific one wins (at equal specificity, ``ignore`` wins).
+
+The glob dialect of the configuration (``exclude``, ``per-file-ignores``, ...) is also
+defined here, so every option that takes a glob reads it the same way.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import sys
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+from pathlib import Path
+from re import Pattern
+from typing import (
+    Any,
+    Callable,
+)
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on Python < 3.11 only
+    import tomli as tomllib
+
+ALL = "ALL"
+_SECTION = "[tool.celerylint]"
+_SELECTOR_SHAPE = re.compile(r"[A-Z]+[0-9]*\Z")
+_VERSION_SHAPE = re.compile(r"[0-9]+\.[0-9]+(?:\.[0-9]+)?\Z")
+
+
+class OptionsError(Exception):
+    """A configuration or command-line mistake; the message is meant for the user as is."""
+
+
+@dataclass(frozen=True)
+class FileOptions:
+    """The options of one project, as read from its ``pyproject.toml``.
+
+    `path` is the file they came from (None when no file set any option). `select` is None
+    when the file does not choose a rule set, so the defaults apply; `exclude` is None when
+    the default excludes apply. Rule selectors are stored upper-cased.
+    """
+
+    path: Path | None = None
+    select: tuple[str, ...] | None = None
+    ignore: tuple[str, ...] = ()
+    extend_select: tuple[str, ...] = ()
+    per_file_ignores: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    exclude: tuple[str, ...] | None = None
+    extend_exclude: tuple[str, ...] = ()
+    task_decorators: tuple[str, ...] = ()
+    test_patterns: tuple[str, ...] = ()
+    django_settings_module: str | None = None
+    celery_version: str | None = None
+
+
+@dataclass(frozen=True)
+class _Key:
+    """Where one option key is reported: its name, its table and the known rule codes."""
+
+    name: str
+    source: str
+    known_codes: Collection[str]
+
+    def wrong(self, expected: str, value: object) -> OptionsError:
+        return OptionsError(
+            f"'{self.name}' in {self.source} must be {expected}, not {_describe(value)}"
+        )
+
+
+def _describe(value: object) -> str:
+    """A short, user-facing description of a TOML value of the wrong type."""
+    kinds = {
+        bool: "a boolean",
+        int: "an integer",
+        float: "a float",
+        str: "a string",
+        list: "a list",
+        dict: "a table",
+    }
+    kind = kinds.get(type(value), type(value).__name__)
+    if isinstance(value, (list, dict)):
+        return kind
+    return f"{kind} ({value!r})"
+
+
+def _string_list(value: object, key: _Key) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise key.wrong("a list of strings", value)
+    return tuple(value)
+
+
+def _selectors(value: object, key: _Key) -> tuple[str, ...]:
+    found = tuple(normalize_selector(item) for item in _string_list(value, key))
+    for selector in found:
+        _check_selector(selector, key.known_codes, f"'{key.name}' in {key.source}")
+    return found
+
+
+def _globs(value: object, key: _Key) -> tuple[str, ...]:
+    globs = _string_list(value, key)
+    if any(not glob.strip() for glob in globs):
+        raise key.wrong("a list of non-empty globs", value)
+    return globs
+
+
+def _per_file_ignores(value: object, key: _Key) -> dict[str, tuple[str, ...]]:
+    if not isinstance(value, dict) or any(not glob.strip("!/. ") for glob in value):
+        raise key.wrong("a table of glob = [rule codes] with non-empty globs", value)
+    table: dict[str, tuple[str, ...]] = {}
+    for glob, codes in value.items():
+        entry = _Key(f'{key.name}."{glob}"', key.source, key.known_codes)
+        table[glob] = _selectors(codes, entry)
+    return table
+
+
+def _is_dotted(text: str) -> bool:
+    return all(part.isidentifier() for part in text.split("."))
+
+
+def _task_decorators(value: object, key: _Key) -> tuple[str, ...]:
+    paths = _string_list(value, key)
+    for path in paths:
+        if "." not in path or not _is_dotted(path):
+            raise key.wrong('a list of dotted import paths ("package.module.decorator")', path)
+    return paths
+
+
+def _settings_module(value: object, key: _Key) -> str:
+    if not isinstance(value, str) or not _is_dotted(value):
+        raise key.wrong('a dotted module name ("project.settings")', value)
+    return value
+
+
+def _celery_version(value: object, key: _Key) -> str:
+    if not isinstance(value, str) or not _VERSION_SHAPE.match(value):
+        raise key.wrong('a version string such as "5.4" or "5.4.1"', value)
+    return value
+
+
+_Reader = Callable[[object, _Key], Any]
+_KEYS: dict[str, tuple[str, _Reader]] = {
+    "select": ("select", _selectors),
+    "ignore": ("ignore", _selectors),
+    "extend-select": ("extend_select", _selectors),
+    "per-file-ignores": ("per_file_ignores", _per_file_ignores),
+    "exclude": ("exclude", _globs),
+    "extend-exclude": ("extend_exclude", _globs),
+    "task-decorators": ("task_decorators", _task_decorators),
+    "test-patterns": ("test_patterns", _globs),
+    "django-settings-module": ("django_settings_module", _settings_module),
+    "celery-version": ("celery_version", _celery_version),
+}
+
+
+def find_pyproject(start: Path) -> Path | None:
+    """The nearest ``pyproject.toml`` in `start` (a file's folder) or a folder above it."""
+    here = start.resolve()
+    if not here.is_dir():
+        here = here.parent
+    for folder in (here, *here.parents):
+        candidate = folder / "pyproject.toml"
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _display(path: Path) -> str:
+    """The file as the user most likely knows it: relative to the current folder if inside."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def _read_section(pyproject: Path) -> Mapping[str, Any] | None:
+    try:
+        with pyproject.open("rb") as handle:
+            document = tomllib.load(handle)
+    except tomllib.TOMLDecodeError as error:
+        raise OptionsError(f"{_display(pyproject)} is not valid TOML: {error}") from None
+    except OSError as error:
+        raise OptionsError(f"cannot read {_display(pyproject)}: {error.strerror}") from None
+    tool = document.get("tool", {})
+    section = tool.get("celerylint") if isinstance(tool, dict) else None
+    if section is not None and not isinstance(section, dict):
+        raise OptionsError(f"{_SECTION} in {_display(pyproject)} must be a table")
+    return section
+
+
+def _unknown_key(name: str, source: str) -> OptionsError:
+    guess = name.replace("_", "-").lower()
+    if guess not in _KEYS:
+        close = difflib.get_close_matches(guess, list(_KEYS), n=1)
+        guess = close[0] if close else ""
+    hint = f"did you mean '{guess}'?" if guess else "valid keys: " + ", ".join(_KEYS)
+    return OptionsError(f"unknown key '{name}' in {source}; {hint}")
+
+
+def load_options(pyproject: Path | None, known_codes: Collection[str]) -> FileOptions:
+    """Read and check ``[tool.celerylint]``; no file or no section gives the defaults.
+
+    Raises OptionsError naming the file and the key for invalid TOML, unknown keys,
+    values of the wrong type and rule selectors that match no code in `known_codes`.
+    """
+    if pyproject is None:
+        return FileOptions()
+    section = _read_section(pyproject)
+    if section is None:
+        return FileOptions()
+    source = f"{_SECTION} of {_display(pyproject)}"
+    values: dict[str, Any] = {}
+    for name, raw in section.items():
+        if name not in _KEYS:
+            raise _unknown_key(name, source)
+        attribute, reader = _KEYS[name]
+        values[attribute] = reader(raw, _Key(name, source, known_codes))
+    return FileOptions(path=pyproject, **values)
+
+
+def _frozen(value: Any) -> Any:
+    """Command-line values arrive as lists; FileOptions holds tuples."""
+    if isinstance(value, (list, tuple)):
+        return tuple(value)
+    if isinstance(value, Mapping):
+        return {key: tuple(codes) for key, codes in value.items()}
+    return value
+
+
+def merge(file: FileOptions, **cli_overrides: Any) -> FileOptions:
+    """`file` with every non-None command-line value (by field name) put in its place.
+
+    A command-line value replaces the file's value for the same field; it is not added to
+    it (``--ignore X`` drops the file's ``ignore`` list). An unknown field is a TypeError.
+    """
+    changes = {name: _frozen(value) for name, value in cli_overrides.items() if value is not None}
+    return replace(file, **changes)
+
+
+def normalize_selector(selector: str) -> str:
+    """Selectors are case-insensitive, like ``# noqa`` codes."""
+    return selector.strip().upper()
+
+
+def _letters(code: str) -> str:
+    return code.rstrip("0123456789")
+
+
+def _is_valid_selector(selector: str, known_codes: Collection[str]) -> bool:
+    """ALL, a full code, or a prefix that keeps the code's whole letter part ("CEL2")."""
+    if selector == ALL:
+        return True
+    if not _SELECTOR_SHAPE.match(selector):
+        return False
+    letters = _letters(selector)
+    return any(code.startswith(selector) and _letters(code) == letters for code in known_codes)
+
+
+def _check_selector(selector: str, known_codes: Collection[str], where: str) -> None:
+    if _is_valid_selector(selector, known_codes):
+        return
+    close = _closest_selector(selector, known_codes)
+    hint = f"; did you mean '{close}'?" if close else ""
+    raise OptionsError(f"unknown rule selector '{selector}' in {where}{hint}")
+
+
+def _closest_selector(selector: str, known_codes: Collection[str]) -> str | None:
+    """A valid selector one typed character away (``CEL2O1`` -> ``CEL201``), else the
+    closest by difflib; difflib alone prefers short prefixes (``CEL21``) over the code."""
+    prefixes = {code[:end] for code in known_codes for end in range(len(_letters(code)), len(code))}
+    candidates = sorted({ALL, *known_codes, *prefixes})
+    for candidate in candidates:
+        if len(candidate) == len(selector) and _differences(candidate, selector) == 1:
+            return candidate
+    close = difflib.get_close_matches(selector, candidates, n=1)
+    return close[0] if close else None
+
+
+def _differences(left: str, right: str) -> int:
+    return sum(a != b for a, b in zip(left, right))
+
+
+def _specificity(selector: str) -> int:
+    """ALL is the least specific; otherwise a longer prefix is more specific."""
+    return 0 if selector == ALL else len(selector)
+
+
+def _expand(selector: str, codes: Collection[str]) -> set[str]:
+    if selector == ALL:
+        return set(codes)
+    return {code for code in codes if code.startswith(selector)}
+
+
+def select_codes(
+    all_codes: Sequence[str],
+    default_codes: Collection[str],
+    select: Sequence[str] | None,
+    ignore: Sequence[str],
+    extend_select: Sequence[str],
+    known_codes: Collection[str] | None = None,
+) -> frozenset[str]:
+    """The codes that run, chosen from `all_codes`.
+
+    Start from `select` (the `default_codes` when it is None), add `extend_select`, remove
+    `ignore`. Selectors are applied from least to most specific, so ``select CEL2`` with
+    ``ignore CEL201`` turns CEL201 off while ``ignore CEL2`` with ``select CEL201`` keeps it
+    on; at equal specificity ``ignore`` wins. A selector that matches nothing in
+    `known_codes` (default: `all_codes`) raises OptionsError with the closest selector.
+    """
+    known = all_codes if known_codes is None else known_codes
+    adds: list[str] = []
+    for label, group in (("select", select or ()), ("extend-select", extend_select)):
+        adds.extend(_checked(group, known, label))
+    removes = _checked(ignore, known, "ignore")
+    enabled = set(default_codes).intersection(all_codes) if select is None else set()
+    for level in sorted({_specificity(s) for s in adds + removes}):
+        for selector in adds:
+            if _specificity(selector) == level:
+                enabled |= _expand(selector, all_codes)
+        for selector in removes:
+            if _specificity(selector) == level:
+                enabled -= _expand(selector, all_codes)
+    return frozenset(enabled)
+
+
+def _checked(selectors: Sequence[str], known: Collection[str], label: str) -> list[str]:
+    normalized = [normalize_selector(selector) for selector in selectors]
+    for selector in normalized:
+        _check_selector(selector, known, label)
+    return normalized
+
+
+def is_code_ignored(code: str, selectors: Collection[str]) -> bool:
+    """Does any selector (ALL, a code or a prefix) cover `code`?"""
+    wanted = code.upper()
+    return any(
+        selector == ALL or wanted.startswith(selector)
+        for selector in (normalize_selector(s) for s in selectors)
+    )
+
+
+def ignored_for_file(relpath: str, per_file_ignores: Mapping[str, Sequence[str]]) -> frozenset[str]:
+    """The selectors that `per_file_ignores` turns off for one project-relative file.
+
+    A glob matches the whole '/'-separated path; a glob without '/' also matches the file
+    name alone (``"conftest.py"`` anywhere); a glob starting with ``!`` applies to every
+    file it does *not* match.
+    """
+    name = relpath.rsplit("/", 1)[-1]
+    ignored: set[str] = set()
+    for glob, selectors in per_file_ignores.items():
+        negated = glob.startswith("!")
+        pattern = glob[1:] if negated else glob
+        if _glob_hits(pattern, relpath, name) != negated:
+            ignored.update(normalize_selector(selector) for selector in selectors)
+    return frozenset(ignored)
+
+
+def _glob_hits(pattern: str, relpath: str, name: str) -> bool:
+    regex = _compiled_glob(pattern)
+    if regex.fullmatch(relpath):
+        return True
+    return "/" not in pattern and regex.fullmatch(name) is not None
+
+
+@lru_cache(maxsize=1024)
+def _compiled_glob(pattern: str) -> Pattern[str]:
+    return re.compile(glob_to_regex(strip_dot_slash(pattern)), re.DOTALL)
+
+
+def strip_dot_slash(pattern: str) -> str:
+    """``./src`` and ``/src`` both mean the project's top-level ``src``."""
+    if pattern.startswith("./"):
+        return pattern[2:]
+    return pattern.lstrip("/")
+
+
+def glob_to_regex(pattern: str, *, gitignore: bool = False) -> str:
+    """The regular expression (for ``fullmatch``) of a '/'-separated path glob.
+
+    ``**/`` matches zero or more folders, a trailing ``/**`` everything inside, ``?``
+    one character, ``[...]`` a class (``[!...]`` negated) and ``\\x`` a literal x.
+    In the configuration dialect ``*`` may cross '/' (as in fnmatch and ruff) and
+    ``{a,b}`` are alternatives; in the gitignore dialect ``*`` and ``?`` stop at '/'.
+    """
+    parts: list[str] = []
+    index = 0
+    while index < len(pattern):
+        text, index = _glob_token(pattern, index, gitignore)
+        parts.append(text)
+    return "".join(parts)
+
+
+def _glob_token(pattern: str, index: int, gitignore: bool) -> tuple[str, int]:
+    """Translate the glob token at `index`; return its regex and the next index."""
+    char = pattern[index]
+    if pattern.startswith("**", index):
+        return _double_star(pattern, index, gitignore)
+    if char == "*":
+        return ("[^/]*" if gitignore else ".*"), index + 1
+    if char == "?":
+        return ("[^/]" if gitignore else "."), index + 1
+    if char == "[":
+        return _char_class(pattern, index)
+    if char == "\\" and index + 1 < len(pattern):
+        return re.escape(pattern[index + 1]), index + 2
+    if char == "{" and not gitignore:
+        return _alternatives(pattern, index)
+    return re.escape(char), index + 1
+
+
+def _double_star(pattern: str, index: int, gitignore: bool) -> tuple[str, int]:
+    at_start = index == 0 or pattern[index - 1] == "/"
+    after = index + 2
+    if at_start and pattern.startswith("/", after):
+        return "(?:.*/)?", after + 1
+    if at_start and after == len(pattern):
+        return ".*", after
+    return ("[^/]*" if gitignore else ".*"), after
+
+
+def _char_class(pattern: str, index: int) -> tuple[str, int]:
+    end = index + 1
+    if end < len(pattern) and pattern[end] in "!^":
+        end += 1
+    if end < len(pattern) and pattern[end] == "]":
+        end += 1
+    end = pattern.find("]", end)
+    if end < 0:
+        return re.escape("["), index + 1
+    body = pattern[index + 1 : end]
+    negated = body[:1] in ("!", "^")
+    if negated:
+        body = body[1:]
+    escaped = "".join(char if char == "-" else re.escape(char) for char in body)
+    return f"[{'^' if negated else ''}{escaped}]", end + 1
+
+
+def _alternatives(pattern: str, index: int) -> tuple[str, int]:
+    depth, cut, options = 0, index + 1, []
+    for position in range(index, len(pattern)):
+        char = pattern[position]
+        if char == "{":
+            depth += 1
+        elif char == "}":
+            depth -= 1
+            if depth == 0:
+                options.append(pattern[cut:position])
+                body = "|".join(glob_to_regex(option) for option in options)
+                return f"(?:{body})", position + 1
+        elif char == "," and depth == 1:
+            options.append(pattern[cut:position])
+            cut = position + 1
+    return re.escape("{"), index + 1

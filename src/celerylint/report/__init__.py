@@ -1,0 +1,31 @@
+"""Output formats: one module per format, all fed the same sorted findings."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from celerylint.catalog import RuleSpec, load_catalog
+from celerylint.findings import Finding
+
+
+def display_path(root: Path, path: str) -> str:
+    """A finding's file relative to the current directory, always `/`-separated."""
+    return Path(os.path.relpath(root / path, Path.cwd())).as_posix()
+
+
+def rule_of(finding: Finding) -> RuleSpec:
+    return load_catalog()[finding.code]
+
+
+def severity_of(finding: Finding) -> str:
+    """The finding's own severity, else its rule's."""
+    return finding.severity or rule_of(finding).severity
+
+
+DOCS_URL = "https://github.com/celerylint/celerylint/blob/main/docs/rules.md"
+
+
+def rule_url(code: str) -> str:
+    """The rule's anchor in docs/rules.md."""
+    return f"{DOCS_URL}#{load_catalog()[code].anchor}"

@@ -1,0 +1,99 @@
+"""Human output: ``path:row:col: CODE message`` with the source line and a marker
+(``text``), or one line per finding (``concise``). Colour only on a terminal, never
+with NO_COLOR."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import TextIO
+
+from rich.console import Console
+from rich.text import Text
+
+from celerylint.catalog import load_catalog
+from celerylint.findings import Finding
+from celerylint.report import display_path, severity_of
+
+_STYLE = {"error": "bold red", "warning": "bold yellow", "note": "bold cyan"}
+
+
+def console(stream: TextIO | None = None) -> Console:
+    """A console that colours only a real terminal, and never with NO_COLOR set."""
+    return Console(
+        file=stream or sys.stdout,
+        no_color=bool(os.environ.get("NO_COLOR")),
+        highlight=False,
+        soft_wrap=True,
+        emoji=False,
+        markup=False,
+    )
+
+
+def _heading(root: Path, finding: Finding) -> Text:
+    text = Text()
+    text.append(display_path(root, finding.path), style="bold")
+    text.append(f":{finding.span.row}:{finding.span.column}: ")
+    text.append(finding.code, style=_STYLE[severity_of(finding)])
+    text.append(f" {finding.message}")
+    return text
+
+
+def _excerpt(lines: list[str], finding: Finding) -> Text:
+    span = finding.span
+    if span.row > len(lines) or span.row < 1:
+        return Text()
+    line = lines[span.row - 1].expandtabs(1).rstrip()
+    end = span.end_column if span.end_row == span.row else len(line) + 1
+    width = max(1, min(end, len(line) + 1) - span.column)
+    gutter = str(span.row)
+    text = Text()
+    text.append(f"{' ' * len(gutter)} |\n", style="blue")
+    text.append(f"{gutter} | ", style="blue")
+    text.append(line + "\n")
+    text.append(f"{' ' * len(gutter)} | ", style="blue")
+    text.append(" " * (span.column - 1) + "^" * width, style=_STYLE[severity_of(finding)])
+    return text
+
+
+def _lines(root: Path, path: str, cache: dict[str, list[str]]) -> list[str]:
+    if path not in cache:
+        try:
+            cache[path] = (root / path).read_text(encoding="utf-8", errors="replace").splitlines()
+        except OSError:
+            cache[path] = []
+    return cache[path]
+
+
+def summary(findings: list[Finding]) -> str:
+    """The closing line of human output."""
+    if not findings:
+        return "All checks passed."
+    count = len(findings)
+    return f"Found {count} finding{'s' if count != 1 else ''}."
+
+
+def render_full(out: Console, root: Path, findings: list[Finding]) -> None:
+    cache: dict[str, list[str]] = {}
+    for finding in findings:
+        out.print(_heading(root, finding))
+        out.print(_excerpt(_lines(root, finding.path, cache), finding))
+        out.print()
+    out.print(summary(findings))
+
+
+def render_concise(out: Console, root: Path, findings: list[Finding]) -> None:
+    for finding in findings:
+        out.print(_heading(root, finding))
+    out.print(summary(findings))
+
+
+def render_statistics(out: Console, findings: list[Finding]) -> None:
+    """A count per rule, most frequent first."""
+    catalog = load_catalog()
+    counts = Counter(f.code for f in findings)
+    for code, count in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
+        out.print(f"{count:>5}\t{code}\t{catalog[code].name}")
+    out.print(summary(findings))

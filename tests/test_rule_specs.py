@@ -1,0 +1,51 @@
+"""The spec-driven test of DESIGN.md: every example in rules/*.toml, through the real
+`celerylint` command. A bad example fires exactly its rule on the expected lines; a good
+example (the "stays silent" traps among them) fires nothing for that rule."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import locations, run_celerylint, write_tree
+
+from celerylint.catalog import Example, RuleSpec, load_catalog
+
+
+def _cases(kind: str) -> list[tuple[RuleSpec, Example]]:
+    return [(spec, ex) for spec in load_catalog().values() for ex in spec.examples
+            if ex.kind == kind]
+
+
+def _id(case: tuple[RuleSpec, Example]) -> str:
+    spec, example = case
+    return f"{spec.code}-{example.title}"
+
+
+def _check(spec: RuleSpec, example: Example, tmp_path: Path) -> list[str]:
+    project = write_tree(tmp_path / "project", example.files)
+    run = run_celerylint(
+        ["check", "--output-format", "json", "--select", spec.code, *example.args], project
+    )
+    assert run.code in (0, 1), run.stderr
+    return sorted(locations(run, spec.code))
+
+
+@pytest.mark.parametrize("case", _cases("bad"), ids=_id)
+def test_bad_example_fires_on_expected_lines(case: tuple[RuleSpec, Example],
+                                             tmp_path: Path) -> None:
+    spec, example = case
+    assert example.expect, f"{spec.code} bad example {example.title!r} expects nothing"
+    assert _check(spec, example, tmp_path) == sorted(example.expect)
+
+
+@pytest.mark.parametrize("case", _cases("good"), ids=_id)
+def test_good_example_stays_silent(case: tuple[RuleSpec, Example], tmp_path: Path) -> None:
+    spec, example = case
+    assert _check(spec, example, tmp_path) == []
+
+
+def test_every_rule_has_bad_and_good_examples() -> None:
+    for spec in load_catalog().values():
+        kinds = {example.kind for example in spec.examples}
+        assert {"bad", "good"} <= kinds, spec.code
