@@ -89,6 +89,10 @@ def check(
         _fail(str(exc))
     result = run(targets, options, selected, version, root)
     _report(result, output_format, statistics)
+    for problem in result.model.project.internal_errors:
+        click.echo(f"celerylint: internal error: {problem}", err=True)
+    if result.model.project.internal_errors:
+        sys.exit(EXIT_USAGE)
     sys.exit(EXIT_FINDINGS if result.findings and not exit_zero else 0)
 
 

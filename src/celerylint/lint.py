@@ -85,8 +85,12 @@ def run(
     raw: list[Finding] = []
     for code in sorted(selected):
         rule = rules.get(code)
-        if rule is not None:
+        if rule is None:
+            continue
+        try:
             raw.extend(rule.check(model))
+        except Exception as exc:  # noqa: BLE001 - one broken rule must not hide the others
+            model.project.internal_errors.append(f"rule {code}: {type(exc).__name__}: {exc}")
     raw = [f for f in _dedupe(raw) if under(f.path, targets)]
     raw = [f for f in raw if not is_code_ignored(f.code, ignored_for_file(
         f.path, options.per_file_ignores))]

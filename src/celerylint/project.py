@@ -38,6 +38,7 @@ class Project:
     modules: dict[str, ModuleFacts] = field(default_factory=dict)
     parse_errors: dict[str, ParseFailure] = field(default_factory=dict)
     read_errors: dict[str, str] = field(default_factory=dict)
+    internal_errors: list[str] = field(default_factory=list)
     noqa: dict[str, NoqaMap] = field(default_factory=dict)
     workers: list[WorkerCommand] = field(default_factory=list)
     version: TargetVersion = field(default_factory=lambda: TargetVersion(None, "unknown"))
@@ -72,14 +73,15 @@ class Project:
         """Extract one Python file's facts and noqa comments."""
         parsed = self.parse(path)
         if parsed is None:
-            text = self.read(path)
-            if text is not None:
-                self.noqa[path] = scan_noqa(text)
             return
         source, tree = parsed
         self.noqa[path] = scan_noqa(source.text)
         name = self.names[path]
-        self.modules[path] = extract(source, tree, name.name, name.is_package)
+        try:
+            self.modules[path] = extract(source, tree, name.name, name.is_package)
+        except (RecursionError, ValueError, TypeError, AttributeError, KeyError) as exc:
+            # A bug of ours must not end the scan: say which file, go on with the others.
+            self.internal_errors.append(f"{path}: {type(exc).__name__}: {exc}")
 
     def load_other(self, path: str) -> None:
         """Worker command lines from a process definition file."""
