@@ -25,7 +25,7 @@ from typing import NamedTuple, Union
 
 from celerylint.facts import Argument, CallSite
 from celerylint.imports import ImportMap
-from celerylint.source import SourceFile
+from celerylint.source import Position, SourceFile, node_end, node_start
 from celerylint.values import Evaluator
 
 _TASK_METHODS = {"delay", "apply_async", "s", "si", "signature", "send_task"}
@@ -59,7 +59,7 @@ _RECEIVER_DECORATORS = {"django.dispatch.receiver", "django.dispatch.dispatcher.
 _MODEL_SIGNALS_MODULE = "django.db.models.signals."
 _MODEL_SIGNALS = {"post_save", "pre_save", "post_delete", "pre_delete", "m2m_changed"}
 
-_Pos = tuple[int, int]
+_Pos = Position
 _Loops = tuple[ast.AST, ...]
 _FunctionNode = Union[ast.FunctionDef, ast.AsyncFunctionDef]
 _Comprehension = Union[ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp]
@@ -379,7 +379,7 @@ class _Walker:
 
     def _hinted(self, node: ast.AST) -> bool:
         """Whether a task call may lie within `node`'s lines."""
-        first, last = _start(node)[0], _end(node)[0]
+        first, last = node_start(node)[0], node_end(node)[0]
         index = bisect.bisect_left(self.hints, first)
         return index < len(self.hints) and self.hints[index] <= last
 
@@ -412,10 +412,10 @@ class _Walker:
     def _other(self, node: ast.AST, scope: _Scope, loops: _Loops) -> None:
         """Task calls, and the bindings no dedicated handler covers (all without evidence)."""
         if isinstance(node, ast.Call) and _task_method(node):
-            self.calls.append(_Recorded(node, _task_method(node), _Ctx(scope, _start(node),
+            self.calls.append(_Recorded(node, _task_method(node), _Ctx(scope, node_start(node),
                                                                        loops)))
         for name, pos in _plain_names(node):
-            scope.add(_Binding(name, "plain", pos, _start(node), scope, loops))
+            scope.add(_Binding(name, "plain", pos, node_start(node), scope, loops))
         self._push_all(list(ast.iter_child_nodes(node)), scope, loops)
 
     # -- definitions --------------------------------------------------------------------
@@ -424,7 +424,7 @@ class _Walker:
         self._push_all(node.decorator_list, scope, ())
         self._push_arguments(node.args, scope)
         self._push(node.returns, scope, ())
-        scope.add(_Binding(node.name, "plain", _end(node), _start(node), scope))
+        scope.add(_Binding(node.name, "plain", node_end(node), node_start(node), scope))
         if self._hinted(node):
             inner = _Scope("function", scope)
             self._bind_parameters(node, scope, inner)
@@ -439,7 +439,7 @@ class _Walker:
 
     def _class(self, node: ast.ClassDef, scope: _Scope) -> None:
         self._push_all([*node.decorator_list, *node.bases, *node.keywords], scope, ())
-        scope.add(_Binding(node.name, "plain", _end(node), _start(node), scope))
+        scope.add(_Binding(node.name, "plain", node_end(node), node_start(node), scope))
         if self._hinted(node):
             is_model = scope.kind == "module" and node.name in self.models
             inner = _Scope("class", scope, node.name if is_model else "")
@@ -475,7 +475,7 @@ class _Walker:
             where = scope if index == 0 else inner
             self._push(generator.iter, where, loops)
             # Bound before the element expression runs, though written after it.
-            site = _Binding("", "loop", _start(node), _start(node), where, loops, generator.iter)
+            site = _Binding("", "loop", node_start(node), node_start(node), where, loops, generator.iter)
             self._bind_loop_target(generator.target, site, inner)
             self._push_all(generator.ifs, inner, loops)
         if isinstance(node, ast.DictComp):
@@ -485,7 +485,7 @@ class _Walker:
 
     def _for(self, node: ast.For | ast.AsyncFor, scope: _Scope, loops: _Loops) -> None:
         self._push(node.iter, scope, loops)
-        site = _Binding("", "loop", _end(node.iter), _start(node), scope, loops, node.iter)
+        site = _Binding("", "loop", node_end(node.iter), node_start(node), scope, loops, node.iter)
         self._bind_loop_target(node.target, site, scope)
         self._push_all([*node.body, *node.orelse], scope, loops + (node,))
 
@@ -514,7 +514,7 @@ class _Walker:
 
     def _bind_target(self, node: ast.Assign | ast.AnnAssign | ast.AugAssign | ast.NamedExpr,
                      target: ast.expr, scope: _Scope, owner: _Scope, loops: _Loops) -> None:
-        pos, start = _end(node), _start(node)
+        pos, start = node_end(node), node_start(node)
         value = node.value
         if isinstance(target, ast.Name):
             if value is None:
@@ -627,20 +627,12 @@ def _reaching(name: str, ctx: _Ctx) -> list[_Binding]:
 
 def _inside(pos: _Pos, loops: _Loops) -> bool:
     """True when `pos` lies in one of `loops`: a later binding there reaches earlier code."""
-    return any(_start(loop) <= pos < _end(loop) for loop in loops)
+    return any(node_start(loop) <= pos < node_end(loop) for loop in loops)
 
 
 # -- small syntax helpers ---------------------------------------------------------------
 
 
-def _start(node: ast.AST) -> _Pos:
-    return (int(getattr(node, "lineno", 0)), int(getattr(node, "col_offset", 0)))
-
-
-def _end(node: ast.AST) -> _Pos:
-    row = getattr(node, "end_lineno", None)
-    col = getattr(node, "end_col_offset", None)
-    return _start(node) if row is None or col is None else (int(row), int(col))
 
 
 def _parameters(args: ast.arguments) -> list[ast.arg]:
@@ -676,19 +668,19 @@ def _plain_names(node: ast.AST) -> list[tuple[str, _Pos]]:
     ``match`` captures.
     """
     if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
-        return [(node.id, _end(node))]
+        return [(node.id, node_end(node))]
     if isinstance(node, (ast.Import, ast.ImportFrom)):
-        return [((a.asname or a.name).split(".")[0], _end(node))
+        return [((a.asname or a.name).split(".")[0], node_end(node))
                 for a in node.names if a.name != "*"]
     if isinstance(node, (ast.Global, ast.Nonlocal)):
         return [(name, _NOWHERE) for name in node.names]
     if isinstance(node, ast.ExceptHandler) and node.name:
-        return [(node.name, _start(node))]
+        return [(node.name, node_start(node))]
     if _MATCH_CAPTURES and isinstance(node, _MATCH_CAPTURES):
         name = getattr(node, "name", None)
-        return [(name, _end(node))] if isinstance(name, str) else []
+        return [(name, node_end(node))] if isinstance(name, str) else []
     rest = getattr(node, "rest", None) if type(node).__name__ == "MatchMapping" else None
-    return [(rest, _end(node))] if isinstance(rest, str) else []
+    return [(rest, node_end(node))] if isinstance(rest, str) else []
 
 
 def _positional_or_keyword(call: ast.Call, index: int, keyword: str) -> ast.expr | None:

@@ -148,13 +148,12 @@ class _Extractor:
                 call = self.call_info(value)
                 if call is not None:
                     self.facts.call_assigns.append(CallAssign(target.id, call, conditional))
-                    self.task_call_form(value, call)
             elif isinstance(target, ast.Attribute):
                 self.attribute_write(target, value, conditional)
             elif isinstance(target, ast.Subscript):
                 self.subscript_write(target, value, conditional)
-        if isinstance(value, ast.Call) and not any(isinstance(t, ast.Name) for t in stmt.targets):
-            self.task_call_form(value, self.call_info(value))
+        if isinstance(value, ast.Call):
+            self.task_call_form(value)
 
     def attribute_write(self, target: ast.Attribute, value: ast.expr, conditional: bool) -> None:
         """``app.conf.X = v`` (a setting) and ``app.Task = X`` (the app's task class)."""
@@ -193,7 +192,7 @@ class _Extractor:
         """Expression statements: conf updates, config_from_object, settings pointers."""
         func = call.func
         if not isinstance(func, ast.Attribute):
-            self.task_call_form(call, self.call_info(call))
+            self.task_call_form(call)
             return
         if func.attr == "setdefault" and self._is_environ(func.value):
             self.settings_pointer(call, in_function=False)
@@ -356,7 +355,7 @@ class _Extractor:
             return None
         return Decorator(callee, False, {}, {}, False, 0, span)
 
-    def task_call_form(self, call: ast.Call, info: CallInfo | None) -> None:
+    def task_call_form(self, call: ast.Call) -> None:
         """``app.task(name="x")(func)``: a decorator applied by hand to a function."""
         if not isinstance(call.func, ast.Call) or len(call.args) != 1:
             return

@@ -23,7 +23,7 @@ from typing import Callable, Union
 
 from celerylint.facts import BodyEvent
 from celerylint.imports import ImportMap
-from celerylint.source import SourceFile
+from celerylint.source import Position, SourceFile, node_end, node_start
 
 _FunctionNode = Union[ast.FunctionDef, ast.AsyncFunctionDef]
 _NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
@@ -48,7 +48,7 @@ _TEXT_METHODS = {"join", "format", "zfill", "strip", "lstrip", "rstrip", "lower"
                  "replace", "title", "capitalize", "ljust", "rjust", "center", "decode"}
 _MAX_TEXT = 80
 
-_Pos = tuple[int, int]
+_Pos = Position
 
 
 def function_events(node: _FunctionNode, source: SourceFile,
@@ -84,7 +84,7 @@ def _attribute_increments(nodes: list[ast.AST], calls: list[ast.Call], source: S
         if target is None:
             continue
         owner, attr = target
-        save = _later_save(calls, owner, attr, _end(stmt))
+        save = _later_save(calls, owner, attr, node_end(stmt))
         if save is not None:
             description = (f"`{_text(stmt, source)}` followed by `{_call_text(save, source)}` "
                            f"on line {save.lineno}")
@@ -121,9 +121,9 @@ def _reads_field(side: ast.expr, owner: str, attr: str, imports: ImportMap) -> b
 
 def _later_save(calls: list[ast.Call], owner: str, attr: str, after: _Pos) -> ast.Call | None:
     """The first ``owner.save(...)`` after `after` that writes `attr`."""
-    saves = [c for c in calls if _start(c) >= after and _is_save_of(c, owner)
+    saves = [c for c in calls if node_start(c) >= after and _is_save_of(c, owner)
              and _writes(c, attr)]
-    return min(saves, key=_start, default=None)
+    return min(saves, key=node_start, default=None)
 
 
 def _is_save_of(call: ast.Call, owner: str) -> bool:
@@ -356,11 +356,3 @@ def _call_text(call: ast.Call, source: SourceFile) -> str:
     return f"{_text(call.func, source)}({inner})"
 
 
-def _start(node: ast.AST) -> _Pos:
-    return (int(getattr(node, "lineno", 0)), int(getattr(node, "col_offset", 0)))
-
-
-def _end(node: ast.AST) -> _Pos:
-    row = getattr(node, "end_lineno", None)
-    col = getattr(node, "end_col_offset", None)
-    return _start(node) if row is None or col is None else (int(row), int(col))

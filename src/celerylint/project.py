@@ -17,7 +17,7 @@ from pathlib import Path
 from celerylint.celery_version import TargetVersion
 from celerylint.config_module import ModuleInterpreter, ModuleState
 from celerylint.extract import extract
-from celerylint.facts import ClassFacts, ModuleFacts
+from celerylint.facts import CallAssign, ClassFacts, FunctionFacts, ModuleFacts
 from celerylint.modules import ModuleIndex, ModuleName, module_names
 from celerylint.noqa import NoqaMap, scan_noqa
 from celerylint.parsing import ParseFailure, SourceDecodeError, decode_source, parse_python
@@ -123,8 +123,9 @@ class Project:
         target = f"{origin}.{tail}" if tail else origin
         return self.canonical(target, depth + 1)
 
-    def class_of(self, dotted: str) -> tuple[str, ClassFacts] | None:
-        """(path, class facts) of a project class by dotted origin."""
+    def member(self, dotted: str) -> tuple[str, ModuleFacts, str] | None:
+        """(path, module facts, name) of a top-level name of a project module, following
+        re-exports; None for names outside the project or attributes of attributes."""
         split = self.index.split(self.canonical(dotted))
         if split is None:
             return None
@@ -132,10 +133,34 @@ class Project:
         facts = self.modules.get(path)
         if facts is None or not rest or "." in rest:
             return None
-        for klass in facts.classes:
-            if klass.name == rest:
-                return path, klass
-        return None
+        return path, facts, rest
+
+    def class_of(self, dotted: str) -> tuple[str, ClassFacts] | None:
+        """(path, class facts) of a project class by dotted origin."""
+        found = self.member(dotted)
+        if found is None:
+            return None
+        path, facts, name = found
+        klass = next((k for k in facts.classes if k.name == name), None)
+        return (path, klass) if klass is not None else None
+
+    def function_of(self, dotted: str) -> tuple[str, FunctionFacts] | None:
+        """(path, function facts) of a project top-level function by dotted origin."""
+        found = self.member(dotted)
+        if found is None:
+            return None
+        path, facts, name = found
+        function = next((f for f in facts.functions if f.name == name), None)
+        return (path, function) if function is not None else None
+
+    def call_assign_of(self, dotted: str) -> tuple[str, CallAssign] | None:
+        """(path, assignment) of a module-level ``name = callee(...)`` by dotted origin."""
+        found = self.member(dotted)
+        if found is None:
+            return None
+        path, facts, name = found
+        assign = next((a for a in facts.call_assigns if a.var == name), None)
+        return (path, assign) if assign is not None else None
 
     def ancestry(self, dotted: str) -> tuple[list[tuple[str, ClassFacts]], list[str]]:
         """Project classes from `dotted` up its bases (nearest first), and the external

@@ -11,6 +11,20 @@ from dataclasses import dataclass
 
 from celerylint.findings import Span
 
+Position = tuple[int, int]  # (lineno, col_offset) as ast counts them
+
+
+def node_start(node: ast.AST) -> Position:
+    """Where `node` starts, in ast's own units (for ordering nodes, not for reports)."""
+    return (int(getattr(node, "lineno", 0)), int(getattr(node, "col_offset", 0)))
+
+
+def node_end(node: ast.AST) -> Position:
+    """Where `node` ends, in ast's own units; its start when the tree has no end."""
+    row = getattr(node, "end_lineno", None)
+    col = getattr(node, "end_col_offset", None)
+    return node_start(node) if row is None or col is None else (int(row), int(col))
+
 
 @dataclass
 class SourceFile:

@@ -159,17 +159,8 @@ class TaskFinder:
         return _Match(inner.app, inner.shared, alias)
 
     def _alias(self, dotted: str) -> Alias | None:
-        split = self.project.index.split(dotted)
-        if split is None or not split[1] or "." in split[1]:
-            return None
-        path, var = split
-        facts = self.project.modules.get(path)
-        if facts is None:
-            return None
-        for assign in facts.call_assigns:
-            if assign.var == var:
-                return Alias(path, assign)
-        return None
+        found = self.project.call_assign_of(dotted)
+        return Alias(*found) if found is not None else None
 
     def _function_task(
         self, path: str, function: FunctionFacts, decorator: Decorator

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from celerylint.checks import Model
-from celerylint.facts import BodyEvent, FunctionFacts
+from celerylint.facts import BodyEvent
 from celerylint.findings import Finding, Span
 from celerylint.project import Project
 from celerylint.tasks import Task
@@ -25,29 +25,10 @@ def _receiver_is_store(project: Project, receiver: str, depth: int = 0) -> bool:
     canonical = project.canonical(receiver)
     if canonical in DJANGO_CACHES or depth > 3:
         return canonical in DJANGO_CACHES
-    split = project.index.split(canonical)
-    if split is None or not split[1] or "." in split[1]:
+    found = project.call_assign_of(canonical)
+    if found is None:
         return False
-    facts = project.modules.get(split[0])
-    if facts is None:
-        return False
-    for assign in facts.call_assigns:
-        if assign.var == split[1]:
-            return _receiver_is_store(project, "call:" + assign.call.callee, depth + 1)
-    return False
-
-
-def _function(project: Project, origin: str) -> tuple[str, FunctionFacts] | None:
-    split = project.index.split(project.canonical(origin))
-    if split is None or not split[1] or "." in split[1]:
-        return None
-    facts = project.modules.get(split[0])
-    if facts is None:
-        return None
-    for function in facts.functions:
-        if function.name == split[1]:
-            return split[0], function
-    return None
+    return _receiver_is_store(project, "call:" + found[1].call.callee, depth + 1)
 
 
 class NonIdempotentIncrement:
@@ -84,7 +65,7 @@ class NonIdempotentIncrement:
             if origin in done:
                 continue
             done[origin] = True
-            found = _function(project, origin)
+            found = project.function_of(origin)
             if found is None or project.is_test_path(found[0]):
                 continue
             path, helper = found

@@ -22,9 +22,11 @@ _STYLE = {"error": "bold red", "warning": "bold yellow", "note": "bold cyan"}
 
 def console(stream: TextIO | None = None) -> Console:
     """A console that colours only a real terminal, and never with NO_COLOR set."""
+    no_color = bool(os.environ.get("NO_COLOR"))
     return Console(
         file=stream or sys.stdout,
-        no_color=bool(os.environ.get("NO_COLOR")),
+        no_color=no_color,
+        color_system=None if no_color else "auto",
         highlight=False,
         soft_wrap=True,
         emoji=False,
