@@ -23,7 +23,10 @@ def severity_of(finding: Finding) -> str:
     return finding.severity or rule_of(finding).severity
 
 
-DOCS_URL = "https://github.com/celerylint/celerylint/blob/main/docs/rules.md"
+# The project's home; SARIF names it as the tool's informationUri and rule links point into
+# its docs/rules.md.
+PROJECT_URL = "https://github.com/celerylint/celerylint"
+DOCS_URL = f"{PROJECT_URL}/blob/main/docs/rules.md"
 
 
 def rule_url(code: str) -> str:

@@ -1,0 +1,163 @@
+"""docs/ci.md: every celerylint command line it shows is run here, exactly as written.
+
+The commands run in a git repository holding a fixture project, in the order a team adopts
+them: record a baseline, then the CI steps. They must pass on today's code, and the gates
+must fail once a new finding appears.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from conftest import copy_fixture
+from sarif_schema import assert_valid_sarif
+
+REPO = Path(__file__).resolve().parents[1]
+DOCS = REPO / "docs" / "ci.md"
+_BLOCK = re.compile(r"^```(\w*)\n(.*?)^```", re.MULTILINE | re.DOTALL)
+_COMMAND = re.compile(r"^\s*(?:-\s+)?(?:run:\s+)?(celerylint\s.*?)\s*$")
+
+
+def blocks(language: str) -> list[str]:
+    return [body for lang, body in _BLOCK.findall(DOCS.read_text(encoding="utf-8"))
+            if lang == language]
+
+
+def commands() -> list[str]:
+    """Every celerylint command line of the page, in page order."""
+    found = []
+    for _lang, body in _BLOCK.findall(DOCS.read_text(encoding="utf-8")):
+        for line in body.splitlines():
+            match = _COMMAND.match(line)
+            if match:
+                found.append(match.group(1))
+    return found
+
+
+def shell(command: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """Run a documented command line with a shell (it may redirect), our celerylint first
+    on PATH."""
+    env = dict(os.environ)
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    env.pop("GITHUB_WORKSPACE", None)
+    env.pop("CI_PROJECT_DIR", None)
+    return subprocess.run(["bash", "-c", command], cwd=cwd, env=env, capture_output=True,
+                          text=True, check=False, timeout=300)
+
+
+def output_file(command: str) -> str | None:
+    _, redirect, target = command.partition(">")
+    return target.strip() if redirect else None
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    folder = copy_fixture("plain_celeryconfig", tmp_path)
+    subprocess.run(["git", "init", "-q"], cwd=folder, check=True)
+    return folder
+
+
+def test_the_page_shows_the_commands_this_test_knows() -> None:
+    """Guard: a reworded page must not silently leave commands untested."""
+    shown = commands()
+    assert len(shown) == 5
+    assert sum("--write-baseline" in c for c in shown) == 1
+    assert {output_file(c) for c in shown} == {None, "celerylint.sarif",
+                                               "gl-code-quality-report.json"}
+
+
+def test_documented_commands_pass_today_and_gate_new_findings(project: Path) -> None:
+    shown = commands()
+    [adopt] = [c for c in shown if "--write-baseline" in c]
+    done = shell(adopt, project)
+    assert done.returncode == 0, done.stderr
+    ci_steps = [c for c in shown if c != adopt]
+    for command in ci_steps:
+        done = shell(command, project)
+        assert done.returncode == 0, f"{command}: {done.stdout}{done.stderr}"
+        _check_output(command, project, done.stdout, total=5)
+
+    config = project / "celeryconfig.py"
+    config.write_text(config.read_text().replace('result_serializer = "json"',
+                                                 'result_serializer = "pickle"'))
+    for command in ci_steps:
+        done = shell(command, project)
+        gate = "--baseline" in command and "--exit-zero" not in command
+        assert done.returncode == (1 if gate else 0), f"{command}: {done.stdout}{done.stderr}"
+        _check_output(command, project, done.stdout, total=6)
+        if "--output-format github" in command:
+            assert done.stdout.startswith("::error file=celeryconfig.py,line=8,")
+            assert done.stdout.count("::") == 2  # the one new finding
+
+
+def _check_output(command: str, project: Path, stdout: str, total: int) -> None:
+    target = output_file(command)
+    if target == "celerylint.sarif":
+        log = json.loads((project / target).read_text())
+        assert_valid_sarif(log)
+        assert len(log["runs"][0]["results"]) == total
+    elif target == "gl-code-quality-report.json":
+        issues = json.loads((project / target).read_text())
+        assert isinstance(issues, list) and len(issues) == total
+    elif "--output-format" not in command:
+        expected = "All checks passed." if total == 5 else "Found 1 finding."
+        assert expected in stdout.splitlines()
+
+
+def test_github_workflow_uploads_sarif_then_gates() -> None:
+    [workflow] = [yaml.safe_load(b) for b in blocks("yaml") if "jobs:" in b]
+    job = workflow["jobs"]["celerylint"]
+    assert job["permissions"]["security-events"] == "write"
+    steps = [step.get("run") or step.get("uses") for step in job["steps"]]
+    sarif_step = next(i for i, s in enumerate(steps) if "--output-format sarif" in s)
+    upload = next(i for i, s in enumerate(steps) if s.startswith("github/codeql-action/upload"))
+    gate = next(i for i, s in enumerate(steps) if "--output-format github" in s)
+    assert sarif_step < upload < gate
+    assert job["steps"][upload]["with"]["sarif_file"] == output_file(steps[sarif_step])
+
+
+def test_gitlab_job_publishes_the_code_quality_report() -> None:
+    [job] = [yaml.safe_load(b)["celerylint"] for b in blocks("yaml") if "script:" in b]
+    report = job["artifacts"]["reports"]["codequality"]
+    assert any(output_file(line) == report for line in job["script"])
+    assert job["artifacts"]["when"] == "always"
+
+
+def _pre_commit_config() -> dict[str, Any]:
+    [config] = [yaml.safe_load(b) for b in blocks("yaml") if "repos:" in b]
+    result: dict[str, Any] = config
+    return result
+
+
+def test_pre_commit_config_names_real_hooks_and_their_command_passes(project: Path) -> None:
+    manifest = {hook["id"]: hook for hook in
+                yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text())}
+    [repo] = _pre_commit_config()["repos"]
+    assert repo["repo"].endswith("/celerylint")
+    [adopt] = [c for c in commands() if "--write-baseline" in c]
+    assert shell(adopt, project).returncode == 0
+    files = sorted(str(p.relative_to(project)) for p in project.rglob("*") if p.is_file()
+                   and ".git" not in p.parts)
+    for hook in repo["hooks"]:
+        # What pre-commit runs: the manifest's entry, the user's args, then the files.
+        command = [*shlex.split(manifest[hook["id"]]["entry"]), *hook.get("args", []), *files]
+        command[0] = shutil.which("celerylint", path=str(Path(sys.executable).parent)) or ""
+        done = subprocess.run(command, cwd=project, capture_output=True, text=True,
+                              check=False)
+        assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_pre_commit_ci_settings_are_valid_keys() -> None:
+    [ci] = [yaml.safe_load(b)["ci"] for b in blocks("yaml") if b.startswith("ci:")]
+    assert set(ci) <= {"autofix_commit_msg", "autofix_prs", "autoupdate_branch",
+                       "autoupdate_commit_msg", "autoupdate_schedule", "skip", "submodules"}
