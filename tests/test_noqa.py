@@ -308,3 +308,13 @@ def test_same_rows_survive_as_under_flake8(tmp_path: Path) -> None:
     expected = _rows_flake8_reports(tmp_path)
     assert expected == {1, 2, 6, 9, 11, 13, 16, 19, 26}  # guard: the plugin really ran
     assert _rows_we_report() == expected
+
+
+def test_relevant_noqa_skips_files_whose_directives_name_only_other_tools() -> None:
+    from celerylint.noqa import relevant_noqa
+
+    assert relevant_noqa("import os  # noqa: F401,E501\nx = 1  # noqa:E731\n").comments == {}
+    assert 2 in relevant_noqa("import os  # noqa: F401\nx = 1  # noqa\n").comments
+    assert 1 in relevant_noqa("x = 1  # noqa: E501,CEL101\n").comments
+    assert relevant_noqa("x = 1\n# celerylint: noqa\n").skip_file
+    assert relevant_noqa("s = '# noqa'\n").comments == {}

@@ -34,14 +34,16 @@ _CONF_MUTATORS = {"append", "extend", "insert", "update", "setdefault", "pop", "
 
 def extract(source: SourceFile, tree: ast.Module, module: str, is_package: bool) -> ModuleFacts:
     """The facts of one parsed module."""
-    imports = collect_imports(tree, module, is_package)
+    nodes = list(ast.walk(tree))  # one walk; each pass below picks the nodes it needs
+    imports = collect_imports(tree, module, is_package, nodes)
     facts = ModuleFacts(path=source.path, module=module, is_package=is_package)
     facts.star_imports = list(imports.star_imports)
     facts.imports = dict(imports.aliases)
     extractor = _Extractor(source, imports, facts, _module_constants(tree))
     extractor.module_body(tree.body, conditional=False)
+    extractor.nested(nodes)
     facts.call_sites = EvidenceScanner(source, imports, extractor.evaluator).scan(tree)
-    facts.call_options = list(_call_options(tree, source, extractor.evaluator))
+    facts.call_options = list(_call_options(nodes, source, extractor.evaluator))
     return facts
 
 
@@ -50,10 +52,10 @@ _CALL_OPTIONS = {"serializer"}
 
 
 def _call_options(
-    tree: ast.Module, source: SourceFile, evaluator: Evaluator
+    nodes: list[ast.AST], source: SourceFile, evaluator: Evaluator
 ) -> Iterator[tuple[str, str, Value, Span]]:
     """Message options given per call (``apply_async(serializer="pickle")``)."""
-    for node in ast.walk(tree):
+    for node in nodes:
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and (
             node.func.attr in _OPTION_METHODS
         ):
@@ -89,6 +91,7 @@ class _Extractor:
         self.facts = facts
         self._constants = constants
         self._resolving: set[str] = set()
+        self._visited: set[int] = set()
         self.evaluator = Evaluator(source.span, self._constant, imports.resolve_bound)
 
     def _constant(self, name: str) -> Value | None:
@@ -136,6 +139,7 @@ class _Extractor:
 
     def simple(self, stmt: ast.stmt, conditional: bool) -> None:
         """Assignments and expression statements: apps, config writes, pointers."""
+        self._visited.add(id(stmt))
         if isinstance(stmt, ast.Assign):
             self.assign(stmt, conditional)
         elif isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
@@ -195,7 +199,7 @@ class _Extractor:
             self.task_call_form(call)
             return
         if func.attr == "setdefault" and self._is_environ(func.value):
-            self.settings_pointer(call, in_function=False)
+            self.settings_pointer(call)
         owner_conf = _conf_owner(func.value, self.imports)
         if owner_conf is not None:
             self.conf_method(owner_conf, func.attr, call, conditional)
@@ -264,14 +268,14 @@ class _Extractor:
                 entries.append((kw.arg, self.evaluator.eval(kw.value), self.source.span(kw)))
         return entries, open_ended
 
-    def settings_pointer(self, call: ast.Call, in_function: bool) -> None:
+    def settings_pointer(self, call: ast.Call) -> None:
         if len(call.args) < 2:
             return
         key = self.evaluator.eval(call.args[0])
         value = self.evaluator.eval(call.args[1])
         if key.data == _SETTINGS_ENV and value.known and isinstance(value.data, str):
             self.facts.settings_pointers.append(
-                SettingsPointer(value.data, self.source.span(call.args[1]), in_function)
+                SettingsPointer(value.data, self.source.span(call.args[1]))
             )
 
     def _is_environ(self, node: ast.expr) -> bool:
@@ -290,8 +294,6 @@ class _Extractor:
         args = node.args
         params = tuple(a.arg for a in args.posonlyargs + args.args + args.kwonlyargs)
         decorators = tuple(d for d in (self.decorator(expr) for expr in node.decorator_list) if d)
-        self._pointers_in(node)
-        self.nested_writes(node)
         self.facts.functions.append(
             FunctionFacts(
                 name=node.name,
@@ -305,24 +307,25 @@ class _Extractor:
             )
         )
 
-    def nested_writes(self, node: ast.AST) -> None:
-        """Config writes inside functions and methods (mayan appends to
-        ``celery_app.conf.task_queues`` at run time): conditional, as their call is."""
-        for sub in ast.walk(node):
-            if isinstance(sub, ast.Assign):
-                for target in sub.targets:
+    def nested(self, nodes: list[ast.AST]) -> None:
+        """Config writes and settings pointers inside functions and methods (mayan appends
+        to ``celery_app.conf.task_queues`` at run time): conditional, as their call is."""
+        for node in nodes:
+            if id(node) in self._visited:
+                continue
+            if isinstance(node, ast.Assign):
+                for target in node.targets:
                     if isinstance(target, ast.Attribute):
-                        self.attribute_write(target, sub.value, True)
+                        self.attribute_write(target, node.value, True)
                     elif isinstance(target, ast.Subscript):
-                        self.subscript_write(target, sub.value, True)
-            elif isinstance(sub, ast.Expr) and isinstance(sub.value, ast.Call) and isinstance(
-                sub.value.func, ast.Attribute
+                        self.subscript_write(target, node.value, True)
+            elif isinstance(node, ast.Expr) and isinstance(node.value, ast.Call) and isinstance(
+                node.value.func, ast.Attribute
             ):
-                self.call_statement(sub.value, True)
+                self.call_statement(node.value, True)
 
     def klass(self, node: ast.ClassDef) -> None:
         """A top-level class: its bases, literal attributes and methods."""
-        self.nested_writes(node)
         attributes: dict[str, Value] = {}
         methods: list[str] = []
         for stmt in node.body:
@@ -383,17 +386,6 @@ class _Extractor:
         args = tuple(self.evaluator.eval(a) for a in call.args if not isinstance(a, ast.Starred))
         splat = splat or any(isinstance(a, ast.Starred) for a in call.args)
         return CallInfo(callee, args, keywords, spans, splat, self.source.span(call))
-
-    def _pointers_in(self, node: ast.AST) -> None:
-        """DJANGO_SETTINGS_MODULE defaults set inside functions (factories, main())."""
-        for sub in ast.walk(node):
-            if (
-                isinstance(sub, ast.Call)
-                and isinstance(sub.func, ast.Attribute)
-                and sub.func.attr == "setdefault"
-                and self._is_environ(sub.func.value)
-            ):
-                self.settings_pointer(sub, in_function=True)
 
     def _direct_calls(self, node: ast.AST) -> Iterator[tuple[str, Span]]:
         for sub in _body_nodes(node):

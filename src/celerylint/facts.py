@@ -140,7 +140,6 @@ class SettingsPointer:
 
     module: str
     span: Span
-    in_function: bool
 
 
 @dataclass

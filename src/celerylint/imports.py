@@ -8,6 +8,7 @@ module-level ``app`` of ``proj.celery`` reads as ``proj.celery.app``.
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterable
 
 
 def absolute_module(module: str, is_package: bool, level: int, target: str | None) -> str:
@@ -75,10 +76,14 @@ class ImportMap:
         return None
 
 
-def collect_imports(tree: ast.Module, module: str, is_package: bool) -> ImportMap:
-    """Every import anywhere in the file, then the module's top-level definitions."""
+def collect_imports(
+    tree: ast.Module, module: str, is_package: bool, nodes: Iterable[ast.AST] | None = None
+) -> ImportMap:
+    """Every import anywhere in the file, then the module's top-level definitions.
+
+    `nodes` is the file's ``ast.walk`` when the caller already has it."""
     imports = ImportMap(module, is_package)
-    for node in ast.walk(tree):
+    for node in ast.walk(tree) if nodes is None else nodes:
         if isinstance(node, ast.Import):
             imports.add_import(node)
         elif isinstance(node, ast.ImportFrom):

@@ -120,6 +120,28 @@ def scan_noqa(source: str) -> NoqaMap:
     )
 
 
+def relevant_noqa(source: str) -> NoqaMap:
+    """The directives that can affect celerylint: `scan_noqa`, but a file whose
+    directives all name other tools' codes (`# noqa: F401`, common in large projects)
+    is not tokenized, since those never silence a CEL finding nor count as unused."""
+    if _may_matter(source):
+        return scan_noqa(source)
+    return NoqaMap(comments={}, skip_file=False)
+
+
+def _may_matter(source: str) -> bool:
+    """A bare directive, a CEL code or the file skip anywhere in the text."""
+    if "noqa" not in source.lower():
+        return False
+    if _SKIP_FILE.search(source):
+        return True
+    for match in _DIRECTIVE.finditer(source):
+        codes = match.group("codes")
+        if codes is None or "CEL" in codes.upper():
+            return True
+    return False
+
+
 def noqa_for_row(noqa: NoqaMap, row: int) -> NoqaComment | None:
     """The directive flake8 would apply to a finding reported on `row`."""
     return noqa.comments.get(noqa.governing_row.get(row, row))

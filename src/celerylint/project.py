@@ -9,17 +9,19 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from fnmatch import fnmatch
 from pathlib import Path
 
+from celerylint import prefilter
+from celerylint.cache import FactsCache
 from celerylint.celery_version import TargetVersion
 from celerylint.config_module import ModuleInterpreter, ModuleState
-from celerylint.extract import extract
 from celerylint.facts import CallAssign, ClassFacts, FunctionFacts, ModuleFacts
+from celerylint.loader import FileJob, FileResult, digest, noqa_only, process, read_files, run_jobs
 from celerylint.modules import ModuleIndex, ModuleName, module_names
-from celerylint.noqa import NoqaMap, scan_noqa
+from celerylint.noqa import NoqaMap
 from celerylint.parsing import ParseFailure, SourceDecodeError, decode_source, parse_python
 from celerylint.processes import WorkerCommand, is_process_file, worker_commands
 from celerylint.source import SourceFile
@@ -45,50 +47,107 @@ class Project:
     test_patterns: tuple[str, ...] = ()
     task_decorators: tuple[str, ...] = ()
     django_settings_module: str | None = None
+    cache: FactsCache | None = None
     _states: dict[str, ModuleState | None] = field(default_factory=dict)
+    _loaded: set[str] = field(default_factory=set)
 
     # -- loading --------------------------------------------------------------------
 
-    def read(self, path: str) -> str | None:
-        """A file's text, or None (the problem is recorded for the report)."""
+    def absorb(self, result: FileResult) -> None:
+        """Take one file's result into the model."""
+        if result.facts is not None:
+            self.modules[result.path] = result.facts
+        if result.noqa is not None:
+            self.noqa[result.path] = result.noqa
+        if result.parse_error is not None:
+            self.parse_errors[result.path] = result.parse_error
+        if result.read_error is not None:
+            self.read_errors[result.path] = result.read_error
+        if result.internal_error is not None:
+            self.internal_errors.append(result.internal_error)
+        self._loaded.add(result.path)
+
+    def job(self, path: str, data: bytes) -> FileJob:
+        name = self.names[path]
+        return FileJob(path, data, name.name, name.is_package)
+
+    def ensure(self, path: str) -> None:
+        """Extract a file the prefilter passed over, now that the model needs it."""
+        if path in self.modules or path in self.parse_errors or path in self.read_errors:
+            return
+        if path not in self.names:
+            return
         try:
-            return decode_source((self.root / path).read_bytes())
+            data = (self.root / path).read_bytes()
+        except OSError as exc:
+            self.read_errors[path] = exc.strerror or str(exc)
+            return
+        job = self.job(path, data)
+        result = self.cached(job)
+        if result is None or result.facts is None and result.parse_error is None:
+            result = process(job)
+            self.remember(job, result)
+        self.absorb(result)
+
+    def prefetch(self, paths: Iterable[str], jobs: int) -> None:
+        """Extract, in parallel, files the model is about to need (the helpers tasks call)
+        rather than one at a time as each lookup reaches them."""
+        missing = [p for p in sorted(set(paths)) if p in self.names and p not in self.modules
+                   and p not in self.parse_errors and p not in self.read_errors]
+        work = []
+        for path, data, error in read_files(self.root, missing):
+            if data is None:
+                self.read_errors[path] = error
+            else:
+                job = self.job(path, data)
+                cached = self.cached(job)
+                if cached is not None and cached.facts is not None:
+                    self.absorb(cached)
+                else:
+                    work.append(job)
+        by_path = {job.path: job for job in work}
+        for result in run_jobs(work, jobs):
+            self.remember(by_path[result.path], result)
+            self.absorb(result)
+
+    def cached(self, job: FileJob) -> FileResult | None:
+        if self.cache is None:
+            return None
+        return self.cache.get(job.path, self._key(job))
+
+    def remember(self, job: FileJob, result: FileResult) -> None:
+        if self.cache is not None:
+            self.cache.put(self._key(job), result)
+
+    def _key(self, job: FileJob) -> str:
+        return FactsCache.entry_key(digest(job.data), job.module, job.is_package)
+
+    def save_cache(self) -> None:
+        if self.cache is not None:
+            self.cache.save()
+
+    def parse(self, path: str) -> tuple[SourceFile, ast.Module] | None:
+        """Parse a Python file the model reads directly (config and settings modules)."""
+        self.ensure(path)
+        if path in self.parse_errors or path in self.read_errors:
+            return None
+        try:
+            text = decode_source((self.root / path).read_bytes())
         except (OSError, SourceDecodeError, UnicodeDecodeError, SyntaxError) as exc:
             self.read_errors[path] = str(exc) or type(exc).__name__
             return None
-
-    def parse(self, path: str) -> tuple[SourceFile, ast.Module] | None:
-        """Parse one Python file, recording syntax errors."""
-        text = self.read(path)
-        if text is None:
-            return None
-        source = SourceFile(path, text)
         tree = parse_python(text, path)
         if isinstance(tree, ParseFailure):
             self.parse_errors[path] = tree
             return None
-        return source, tree
-
-    def load_python(self, path: str) -> None:
-        """Extract one Python file's facts and noqa comments."""
-        parsed = self.parse(path)
-        if parsed is None:
-            return
-        source, tree = parsed
-        self.noqa[path] = scan_noqa(source.text)
-        name = self.names[path]
-        try:
-            self.modules[path] = extract(source, tree, name.name, name.is_package)
-        except (RecursionError, ValueError, TypeError, AttributeError, KeyError) as exc:
-            # A bug of ours must not end the scan: say which file, go on with the others.
-            self.internal_errors.append(f"{path}: {type(exc).__name__}: {exc}")
+        return SourceFile(path, text), tree
 
     def load_other(self, path: str) -> None:
         """Worker command lines from a process definition file."""
         try:
             data = (self.root / path).read_bytes()
         except OSError as exc:
-            self.read_errors[path] = str(exc)
+            self.read_errors[path] = exc.strerror or str(exc)
             return
         if is_process_file(path, data[:4096]):
             self.workers.extend(worker_commands(path, data.decode("utf-8", "replace")))
@@ -112,8 +171,11 @@ class Project:
         if split is None:
             return dotted
         path, rest = split
+        if not rest:
+            return dotted
+        self.ensure(path)
         facts = self.modules.get(path)
-        if not rest or facts is None:
+        if facts is None:
             return dotted
         head, _, tail = rest.partition(".")
         origin = facts.imports.get(head)
@@ -130,10 +192,11 @@ class Project:
         if split is None:
             return None
         path, rest = split
-        facts = self.modules.get(path)
-        if facts is None or not rest or "." in rest:
+        if not rest or "." in rest:
             return None
-        return path, facts, rest
+        self.ensure(path)
+        facts = self.modules.get(path)
+        return (path, facts, rest) if facts is not None else None
 
     def class_of(self, dotted: str) -> tuple[str, ClassFacts] | None:
         """(path, class facts) of a project class by dotted origin."""
@@ -219,6 +282,16 @@ class Project:
         return self.index.top_packages()
 
 
+@dataclass
+class LoadSettings:
+    """How a run reads files: processes, cache, prefilter, progress callback."""
+
+    jobs: int = 1
+    cache_dir: Path | None = None
+    prefilter: bool = True
+    progress: Callable[[int, int], None] | None = None  # (files done, total files)
+
+
 def load_project(
     root: Path,
     files: Sequence[str],
@@ -226,8 +299,11 @@ def load_project(
     test_patterns: Sequence[str] = (),
     task_decorators: Sequence[str] = (),
     django_settings_module: str | None = None,
+    settings: LoadSettings | None = None,
 ) -> Project:
-    """Read every file of the project (Python facts, worker commands)."""
+    """Read every file of the project: Python facts (prefiltered, cached, in parallel)
+    and worker commands."""
+    settings = settings or LoadSettings()
     names = module_names(files)
     project = Project(
         root=root,
@@ -239,9 +315,66 @@ def load_project(
         task_decorators=tuple(task_decorators),
         django_settings_module=django_settings_module,
     )
+    decorator_names = sorted({d.rsplit(".", 1)[-1] for d in task_decorators})
+    if settings.cache_dir is not None:
+        project.cache = FactsCache(settings.cache_dir, ",".join(decorator_names))
+    _load_python(project, [p for p in files if p.endswith(".py")], decorator_names, settings)
     for path in files:
-        if path.endswith(".py"):
-            project.load_python(path)
-        else:
+        if not path.endswith(".py"):
             project.load_other(path)
     return project
+
+
+def _load_python(project: Project, paths: list[str], decorator_names: list[str],
+                 settings: LoadSettings) -> None:
+    """Cached results first; the prefilter decides what the rest costs."""
+    signs = prefilter.pattern(decorator_names)
+    names = [name.encode() for name in decorator_names]
+    pending: list[FileJob] = []
+    passed_over: dict[str, bytes] = {}
+    for path, data, error in read_files(project.root, paths):
+        if data is None:
+            project.read_errors[path] = error
+            continue
+        job = project.job(path, data)
+        cached = project.cached(job)
+        relevant = cached.relevant if cached is not None else (
+            prefilter.may_hold_facts(data, signs, names))
+        if not relevant:
+            passed_over[path] = data
+        if cached is None and (relevant or not settings.prefilter):
+            pending.append(job)
+            continue
+        if cached is None:
+            cached = noqa_only(path, data) if prefilter.may_hold_noqa_codes(data) else (
+                FileResult(path, digest(data)))
+            cached.relevant = False
+            project.remember(job, cached)
+        project.absorb(cached)
+        if settings.progress is not None:
+            settings.progress(1, len(paths))
+    by_path = {job.path: job for job in pending}
+    for result in run_jobs(pending, settings.jobs):
+        if result.path in passed_over:
+            result.parse_error = None  # CEL001 speaks only of files that can hold facts
+            result.relevant = False
+        project.remember(by_path[result.path], result)
+        project.absorb(result)
+        if settings.progress is not None:
+            settings.progress(1, len(paths))
+    _load_alias_users(project, passed_over)
+
+
+def _load_alias_users(project: Project, passed_over: dict[str, bytes]) -> None:
+    """Files using a decorator alias defined elsewhere (``@retrying``) show no sign of
+    their own: search them for the alias names the loaded files define."""
+    names = sorted({
+        assign.var for facts in project.modules.values() for assign in facts.call_assigns
+        if assign.call.callee.rsplit(".", 1)[-1] in ("task", "shared_task")
+    })
+    if not names:
+        return
+    signs = re.compile(b"|".join(rb"@\s*" + re.escape(n.encode()) + rb"\b" for n in names))
+    for path in sorted(passed_over):
+        if path not in project.modules and signs.search(passed_over[path]):
+            project.ensure(path)

@@ -7,11 +7,18 @@ the conversion only decodes a line when it holds other characters.
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass
 
 from celerylint.findings import Span
 
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 Position = tuple[int, int]  # (lineno, col_offset) as ast counts them
+
+
+def split_lines(text: str) -> list[str]:
+    """Lines as Python counts them (\\n, \\r\\n, \\r), so rows match `ast` rows."""
+    return _LINE_BREAK.split(text)
 
 
 def node_start(node: ast.AST) -> Position:
@@ -34,7 +41,9 @@ class SourceFile:
     text: str
 
     def __post_init__(self) -> None:
-        self.lines: list[str] = self.text.splitlines()
+        # Python's own line breaks only: str.splitlines() also splits on \f and \x1c-\x1e,
+        # which would shift every later row against the rows `ast` reports.
+        self.lines: list[str] = split_lines(self.text)
 
     def char_column(self, row: int, byte_offset: int) -> int:
         """1-based character column of a 0-based UTF-8 byte offset on a 1-based row."""

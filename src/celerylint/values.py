@@ -143,7 +143,7 @@ class Evaluator:
         """The value of `node`; never raises."""
         try:
             value = self._eval(node)
-        except (ArithmeticError, ValueError, TypeError, OverflowError, RecursionError) as exc:
+        except (ArithmeticError, LookupError, ValueError, TypeError, RecursionError) as exc:
             value = unknown(f"cannot fold: {type(exc).__name__}")
         if value.span is None or value.span != self._span(node):
             value = _respan(value, self._span(node))
@@ -365,7 +365,7 @@ def _fold(op: ast.operator, left: Any, right: Any) -> Value:
     """Constant arithmetic, bounded so that ``"x" * 10**9`` cannot exhaust memory."""
     if isinstance(left, Duration) or isinstance(right, Duration):
         return _fold_duration(op, left, right)
-    if _number(left) and _number(right):
+    if _number(left) and _number(right) and type(op) in _NUMERIC_OPS:
         if isinstance(op, ast.Pow) and (abs(right) > 64 or abs(left) > 10**6):
             return unknown("exponent too large to fold")
         return Value(True, _NUMERIC_OPS[type(op)](left, right))
