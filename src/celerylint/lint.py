@@ -17,10 +17,11 @@ from celerylint.celery_version import TargetVersion, detect_target_version, pars
 from celerylint.checks import Model, all_rules
 from celerylint.discover import DEFAULT_EXCLUDES, discover, find_project_root, under
 from celerylint.findings import Finding, Span
+from celerylint.fixes.builders import unused_noqa
 from celerylint.noqa import NoqaComment, NoqaMap, matching_codes, noqa_for_row
 from celerylint.options import FileOptions, ignored_for_file, is_code_ignored
-from celerylint.project import Project, load_project
-from celerylint.tasks import find_tasks
+from celerylint.project import LoadSettings, Project, load_project
+from celerylint.tasks import Task, find_tasks
 
 UNUSED_NOQA = "CEL002"
 
@@ -46,15 +47,28 @@ def target_version(root: Path, options: FileOptions, given: str | None) -> Targe
     return detect_target_version(root)
 
 
-def build_model(root: Path, options: FileOptions, version: TargetVersion) -> Model:
+def build_model(root: Path, options: FileOptions, version: TargetVersion,
+                load: LoadSettings | None = None) -> Model:
     """Load every file under `root` and link apps and tasks."""
     excludes = options.exclude if options.exclude is not None else DEFAULT_EXCLUDES
     files = discover(root, excludes, options.extend_exclude)
     project = load_project(root, files, version, options.test_patterns,
-                           options.task_decorators, options.django_settings_module)
+                           options.task_decorators, options.django_settings_module, load)
     apps = find_apps(project)
     tasks = find_tasks(project, apps)
+    project.prefetch(_called_modules(project, tasks), load.jobs if load else 1)
     return Model(project, apps, tasks)
+
+
+def _called_modules(project: Project, tasks: list[Task]) -> set[str]:
+    """Files holding the functions task bodies call (CEL501 reads them)."""
+    paths = set()
+    for task in tasks:
+        for origin, _ in task.facts.calls if task.facts else ():
+            split = project.index.split(origin)
+            if split is not None and split[1] and "." not in split[1]:
+                paths.add(split[0])
+    return paths
 
 
 def relative_targets(root: Path, paths: Sequence[Path]) -> list[str]:
@@ -75,15 +89,29 @@ def run(
     selected: frozenset[str],
     version: TargetVersion | None = None,
     root: Path | None = None,
+    load: LoadSettings | None = None,
 ) -> RunResult:
     """Check the project that holds `paths`; report findings in `paths` only."""
     root = root or find_project_root(list(paths))
     version = version or target_version(root, options, None)
-    model = build_model(root, options, version)
+    model = build_model(root, options, version, load)
     targets = relative_targets(root, paths)
+    raw = [f for f in check_model(model, options, selected) if under(f.path, targets)]
+    shown, suppressed = apply_noqa(model.project, raw, selected)
+    shown = [f for f in shown if under(f.path, targets)]
+    model.project.save_cache()
+    checked = sum(1 for p in model.project.files if p.endswith(".py") and under(p, targets))
+    return RunResult(sorted(shown, key=Finding.sort_key), model, root, checked, suppressed,
+                     targets)
+
+
+def check_model(model: Model, options: FileOptions, selected: frozenset[str]) -> list[Finding]:
+    """Every finding of the `selected` rules in the whole project, per-file ignores
+    applied, before ``# noqa`` (the flake8 plugin leaves noqa to flake8)."""
     rules = all_rules()
     raw: list[Finding] = []
-    for code in sorted(selected):
+    # CEL001 last: files the other rules load on demand may add syntax errors.
+    for code in sorted(selected, key=lambda c: (c == "CEL001", c)):
         rule = rules.get(code)
         if rule is None:
             continue
@@ -91,14 +119,8 @@ def run(
             raw.extend(rule.check(model))
         except Exception as exc:  # noqa: BLE001 - one broken rule must not hide the others
             model.project.internal_errors.append(f"rule {code}: {type(exc).__name__}: {exc}")
-    raw = [f for f in _dedupe(raw) if under(f.path, targets)]
-    raw = [f for f in raw if not is_code_ignored(f.code, ignored_for_file(
+    return [f for f in _dedupe(raw) if not is_code_ignored(f.code, ignored_for_file(
         f.path, options.per_file_ignores))]
-    shown, suppressed = apply_noqa(model.project, raw, selected)
-    shown = [f for f in shown if under(f.path, targets)]
-    checked = sum(1 for p in model.project.files if p.endswith(".py") and under(p, targets))
-    return RunResult(sorted(shown, key=Finding.sort_key), model, root, checked, suppressed,
-                     targets)
 
 
 def _dedupe(findings: list[Finding]) -> list[Finding]:
@@ -165,7 +187,8 @@ def _unused_noqa(
                 why = f" ({', '.join(unknown)}: no such rule)" if unknown else ""
                 message = f"unused noqa code{'s' if len(dead) > 1 else ''}: {listed}{why}"
                 span = Span(row, dead[0].column, row, dead[-1].end_column)
-                found.append(Finding(UNUSED_NOQA, message, path, span))
+                found.append(Finding(UNUSED_NOQA, message, path, span,
+                                     fix=unused_noqa(project.root, path, comment, dead)))
     return found
 
 

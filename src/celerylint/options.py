@@ -61,6 +61,9 @@ class FileOptions:
     test_patterns: tuple[str, ...] = ()
     django_settings_module: str | None = None
     celery_version: str | None = None
+    cache_dir: str | None = None
+    fix: bool = False
+    unsafe_fixes: bool = False
 
 
 @dataclass(frozen=True)
@@ -147,6 +150,18 @@ def _celery_version(value: object, key: _Key) -> str:
     return value
 
 
+def _boolean(value: object, key: _Key) -> bool:
+    if not isinstance(value, bool):
+        raise key.wrong("true or false", value)
+    return value
+
+
+def _directory(value: object, key: _Key) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise key.wrong("a directory path (relative to the project root)", value)
+    return value
+
+
 _Reader = Callable[[object, _Key], Any]
 _KEYS: dict[str, tuple[str, _Reader]] = {
     "select": ("select", _selectors),
@@ -159,6 +174,9 @@ _KEYS: dict[str, tuple[str, _Reader]] = {
     "test-patterns": ("test_patterns", _globs),
     "django-settings-module": ("django_settings_module", _settings_module),
     "celery-version": ("celery_version", _celery_version),
+    "cache-dir": ("cache_dir", _directory),
+    "fix": ("fix", _boolean),
+    "unsafe-fixes": ("unsafe_fixes", _boolean),
 }
 
 

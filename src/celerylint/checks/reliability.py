@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from celerylint.apps import App
 from celerylint.checks import Model
 from celerylint.findings import Finding, Span
+from celerylint.fixes.builders import reject_on_worker_lost
 from celerylint.processes import WorkerCommand
 from celerylint.tasks import Candidate, Option, Task, own_option, setting_option, task_option
 
@@ -182,6 +183,7 @@ class AcksLateWithoutRejectOnWorkerLost:
 
     def check(self, model: Model) -> Iterator[Finding]:
         version = model.project.version.version
+        root = model.project.root
         seen: set[tuple[str, Span]] = set()
         for app in model.production_apps():
             option = setting_option(app, "task_acks_late", False)
@@ -191,7 +193,8 @@ class AcksLateWithoutRejectOnWorkerLost:
                 if candidate.span is not None and (candidate.path, candidate.span) not in seen:
                     seen.add((candidate.path, candidate.span))
                     yield Finding(self.code, _acks_message("task_acks_late is on"),
-                                  candidate.path, candidate.span)
+                                  candidate.path, candidate.span,
+                                  fix=reject_on_worker_lost(root, app, None, candidate))
         for task in model.production_tasks():
             option = task_option(task, "acks_late", False)
             if option.unknown or option.source == "config":
@@ -205,4 +208,5 @@ class AcksLateWithoutRejectOnWorkerLost:
                 seen.add((candidate.path, candidate.span))
                 subject = "acks_late=True" if candidate.source != "annotation" else (
                     "a task_annotations entry sets acks_late=True")
-                yield Finding(self.code, _acks_message(subject), candidate.path, candidate.span)
+                yield Finding(self.code, _acks_message(subject), candidate.path, candidate.span,
+                              fix=reject_on_worker_lost(root, task.app, task, candidate))

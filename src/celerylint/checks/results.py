@@ -8,6 +8,7 @@ from celerylint.apps import App
 from celerylint.checks import Model
 from celerylint.config import Binding
 from celerylint.findings import Finding, Severity
+from celerylint.fixes.builders import result_expires
 from celerylint.values import Duration
 
 # What a backend does with results once result_expires has passed (CELERY_FACTS §3).
@@ -92,7 +93,8 @@ class ResultExpiresUnset:
                 continue
             binding, kind = stored[0]
             severity, message = _message(kind)
-            yield Finding(self.code, message, binding.path, binding.span, severity=severity)
+            yield Finding(self.code, message, binding.path, binding.span, severity=severity,
+                          fix=result_expires(model.project.root, app, binding))
 
 
 def _disables(data: object) -> bool:

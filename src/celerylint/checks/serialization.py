@@ -8,10 +8,11 @@ from celerylint.apps import App
 from celerylint.checks import Model
 from celerylint.config import Binding
 from celerylint.findings import Finding, Span
+from celerylint.fixes.builders import PICKLE, drop_pickle, pickle_to_json
 from celerylint.tasks import own_option
 from celerylint.values import Value
 
-PICKLE_NAMES = ("pickle", "application/x-python-serialize")
+PICKLE_NAMES = PICKLE
 
 
 def accepts_pickle(app: App, setting: str) -> bool | None:
@@ -87,7 +88,8 @@ class PickleSerializer:
                 for binding, data in app.config.known_values(setting):
                     if data == "pickle" and not project.is_test_config(binding.path):
                         yield Finding(self.code, _message(setting, accepts_pickle(app, accept)),
-                                      binding.path, binding.span)
+                                      binding.path, binding.span,
+                                      fix=pickle_to_json(project.root, binding.path, binding.span))
         seen: set[tuple[str, Span]] = set()
         for task in model.production_tasks():
             option = own_option(task, "serializer")
@@ -105,7 +107,8 @@ class PickleSerializer:
                     f"task {task.label}'s serializer")
                 message = _message("task_serializer", accepted).replace(
                     "task_serializer is", f"{subject} is", 1)
-                yield Finding(self.code, message, candidate.path, candidate.span)
+                yield Finding(self.code, message, candidate.path, candidate.span,
+                              fix=pickle_to_json(project.root, candidate.path, candidate.span))
         yield from self._call_options(model)
 
     def _call_options(self, model: Model) -> Iterator[Finding]:
@@ -119,7 +122,8 @@ class PickleSerializer:
                 if key == "serializer" and value.known and value.data == "pickle":
                     message = _message("task_serializer", accepted).replace(
                         "task_serializer is", f"{method}(serializer=...) is", 1)
-                    yield Finding(self.code, message, path, span)
+                    yield Finding(self.code, message, path, span,
+                                  fix=pickle_to_json(project.root, path, span))
 
 
 class PickleAccepted:
@@ -135,13 +139,14 @@ class PickleAccepted:
                     if project.is_test_config(binding.path):
                         continue
                     for entry in _pickle_entries(binding.value):
-                        yield self._finding(setting, binding, entry)
+                        yield self._finding(model, setting, binding, entry)
 
-    def _finding(self, setting: str, binding: Binding, entry: Value) -> Finding:
+    def _finding(self, model: Model, setting: str, binding: Binding, entry: Value) -> Finding:
         who = "workers" if setting == "accept_content" else "clients reading results"
         message = (f"{setting} accepts {entry.data!r}: {who} will unpickle any message that "
                    "reaches them, and unpickling runs arbitrary code, so anyone who can write "
                    "to the broker (or result backend) can execute code; accept only 'json' (or "
                    "sign messages with the 'auth' serializer)")
         span = entry.span or binding.span
-        return Finding(self.code, message, binding.path, span)
+        return Finding(self.code, message, binding.path, span,
+                       fix=drop_pickle(model.project.root, binding.path, span))

@@ -16,6 +16,7 @@ from rich.text import Text
 from celerylint.catalog import load_catalog
 from celerylint.findings import Finding
 from celerylint.report import display_path, severity_of
+from celerylint.source import split_lines
 
 _STYLE = {"error": "bold red", "warning": "bold yellow", "note": "bold cyan"}
 
@@ -63,39 +64,49 @@ def _excerpt(lines: list[str], finding: Finding) -> Text:
 def _lines(root: Path, path: str, cache: dict[str, list[str]]) -> list[str]:
     if path not in cache:
         try:
-            cache[path] = (root / path).read_text(encoding="utf-8", errors="replace").splitlines()
+            cache[path] = split_lines((root / path).read_text(encoding="utf-8", errors="replace"))
         except OSError:
             cache[path] = []
     return cache[path]
 
 
-def summary(findings: list[Finding]) -> str:
-    """The closing line of human output."""
+def summary(findings: list[Finding], fixed: int = 0, unsafe: int = 0) -> str:
+    """The closing line of human output. After ``--fix``: `fixed` findings were fixed
+    before the check, and `unsafe` of those left have a fix ``--unsafe-fixes`` applies."""
+    notes = [f"{fixed} fixed", f"{len(findings)} remaining"] if fixed else []
+    if unsafe:
+        notes.append(f"{unsafe} fixable with --unsafe-fixes")
+    if notes:
+        total = fixed + len(findings)
+        return f"Found {total} finding{'s' if total != 1 else ''} ({', '.join(notes)})."
     if not findings:
         return "All checks passed."
     count = len(findings)
     return f"Found {count} finding{'s' if count != 1 else ''}."
 
 
-def render_full(out: Console, root: Path, findings: list[Finding]) -> None:
+def render_full(out: Console, root: Path, findings: list[Finding], fixed: int = 0,
+                unsafe: int = 0) -> None:
     cache: dict[str, list[str]] = {}
     for finding in findings:
         out.print(_heading(root, finding))
         out.print(_excerpt(_lines(root, finding.path, cache), finding))
         out.print()
-    out.print(summary(findings))
+    out.print(summary(findings, fixed, unsafe))
 
 
-def render_concise(out: Console, root: Path, findings: list[Finding]) -> None:
+def render_concise(out: Console, root: Path, findings: list[Finding], fixed: int = 0,
+                   unsafe: int = 0) -> None:
     for finding in findings:
         out.print(_heading(root, finding))
-    out.print(summary(findings))
+    out.print(summary(findings, fixed, unsafe))
 
 
-def render_statistics(out: Console, findings: list[Finding]) -> None:
+def render_statistics(out: Console, findings: list[Finding], fixed: int = 0,
+                      unsafe: int = 0) -> None:
     """A count per rule, most frequent first."""
     catalog = load_catalog()
     counts = Counter(f.code for f in findings)
     for code, count in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
         out.print(f"{count:>5}\t{code}\t{catalog[code].name}")
-    out.print(summary(findings))
+    out.print(summary(findings, fixed, unsafe))
