@@ -93,8 +93,7 @@ class ProjectContext:
         have none."""
         grouped: dict[str, list[Finding]] = {}
         for finding in check_model(model, self.options, self.selected):
-            noqa = model.project.noqa.get(finding.path)
-            if noqa is None or not noqa.skip_file:
+            if not model.project.noqa_of(finding.path).skip_file:
                 grouped.setdefault(finding.path, []).append(finding)
         for found in grouped.values():
             found.sort(key=Finding.sort_key)

@@ -66,7 +66,8 @@ def _called_modules(project: Project, tasks: list[Task]) -> set[str]:
     for task in tasks:
         for origin, _ in task.facts.calls if task.facts else ():
             split = project.index.split(origin)
-            if split is not None and split[1] and "." not in split[1]:
+            if split is not None and split[1] and "." not in split[1] and (
+                    project.may_increment(origin)):
                 paths.add(split[0])
     return paths
 
@@ -144,11 +145,11 @@ def apply_noqa(
     shown: list[Finding] = []
     suppressed = 0
     for finding in findings:
-        noqa = project.noqa.get(finding.path)
-        if noqa is not None and noqa.skip_file:
+        noqa = project.noqa_of(finding.path)
+        if noqa.skip_file:
             suppressed += 1
             continue
-        comment = noqa_for_row(noqa, finding.span.row) if noqa is not None else None
+        comment = noqa_for_row(noqa, finding.span.row)
         if comment is None:
             shown.append(finding)
             continue
@@ -172,8 +173,8 @@ def _unused_noqa(
     a code that names no rule at all is always dead.
     """
     found = []
-    for path in sorted(project.noqa):
-        noqa: NoqaMap = project.noqa[path]
+    for path in sorted(project.cel_noqa):
+        noqa: NoqaMap = project.noqa_of(path)
         if noqa.skip_file:
             continue
         for row in sorted(noqa.comments):

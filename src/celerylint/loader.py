@@ -1,4 +1,4 @@
-"""Per-file work of a run: read, prefilter, parse, extract, scan noqa comments.
+"""Per-file work of a run: read, prefilter, parse, extract.
 
 Each file is handled on its own and yields plain data (a FileResult), so the work spreads
 over a process pool and is cached by content hash; results are merged in path order,
@@ -17,7 +17,6 @@ from pathlib import Path
 
 from celerylint.extract import extract
 from celerylint.facts import ModuleFacts
-from celerylint.noqa import NoqaMap, relevant_noqa
 from celerylint.parsing import ParseFailure, SourceDecodeError, decode_source, parse_python
 from celerylint.source import SourceFile
 
@@ -32,7 +31,6 @@ class FileResult:
     path: str
     digest: str
     facts: ModuleFacts | None = None
-    noqa: NoqaMap | None = None
     parse_error: ParseFailure | None = None
     read_error: str | None = None
     internal_error: str | None = None
@@ -54,16 +52,6 @@ def digest(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
-def noqa_only(path: str, data: bytes) -> FileResult:
-    """A file without facts that may still carry ``# noqa: CEL...`` comments."""
-    result = FileResult(path, digest(data))
-    try:
-        result.noqa = relevant_noqa(decode_source(data))
-    except (SourceDecodeError, UnicodeDecodeError, SyntaxError):
-        pass  # without text there are no comments; nothing lands in this file
-    return result
-
-
 def process(job: FileJob) -> FileResult:
     """Decode, parse and extract one file; a bug of ours names the file, never aborts."""
     result = FileResult(job.path, digest(job.data))
@@ -72,7 +60,6 @@ def process(job: FileJob) -> FileResult:
     except (SourceDecodeError, UnicodeDecodeError, SyntaxError) as exc:
         result.read_error = str(exc) or type(exc).__name__
         return result
-    result.noqa = relevant_noqa(text)
     tree = parse_python(text, job.path)
     if isinstance(tree, ParseFailure):
         result.parse_error = tree

@@ -53,3 +53,35 @@ def may_hold_noqa_codes(data: bytes) -> bool:
     """A ``# noqa`` naming CEL codes (suppressions and CEL002 need it even in files
     without facts)."""
     return b"noqa" in data and b"CEL" in data
+
+
+# Anything a CEL501 event needs: augmented assignment, F() expressions, counter methods,
+# and `x.a = x.a + n`-shaped arithmetic (over-approximated: any assignment of a sum).
+_INCREMENT = re.compile(
+    rb"[+-]=|\bF\(|\.(?:a?incr|decr|incrby|decrby|hincrby|hincrbyfloat|incrbyfloat|zincrby)\b"
+    rb"|=\s*[\w.]+\s*[+-]"
+)
+_TOP_LEVEL = re.compile(rb"^(?=[^\s#)\]}])", re.MULTILINE)
+
+
+def function_text(data: bytes, name: str) -> bytes | None:
+    """The text of top-level function `name`, from its ``def`` to the next top-level
+    statement; None when it cannot be found that simply (then the caller parses)."""
+    start = re.search(rb"^(?:async[ \t]+)?def[ \t]+" + re.escape(name.encode()) + rb"\b",
+                      data, re.MULTILINE)
+    if start is None:
+        return None
+    end = data.find(b"\n", start.end()) + 1
+    while True:
+        following = _TOP_LEVEL.search(data, end) if end > 0 else None
+        end = following.start() if following is not None else len(data)
+        region = data[start.start():end]
+        # A line at column 0 inside a triple-quoted string does not end the function.
+        if end == len(data) or (region.count(b'"""') % 2 == 0 and region.count(b"'''") % 2 == 0):
+            return region
+        end = data.find(b"\n", end) + 1
+
+
+def may_increment(text: bytes) -> bool:
+    """Can this code hold a CEL501 event?"""
+    return _INCREMENT.search(text) is not None

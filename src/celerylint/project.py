@@ -13,19 +13,21 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from fnmatch import fnmatch
 from pathlib import Path
+from typing import TypeVar
 
 from celerylint import prefilter
 from celerylint.cache import FactsCache
 from celerylint.celery_version import TargetVersion
 from celerylint.config_module import ModuleInterpreter, ModuleState
 from celerylint.facts import CallAssign, ClassFacts, FunctionFacts, ModuleFacts
-from celerylint.loader import FileJob, FileResult, digest, noqa_only, process, read_files, run_jobs
+from celerylint.loader import FileJob, FileResult, digest, process, read_files, run_jobs
 from celerylint.modules import ModuleIndex, ModuleName, module_names
-from celerylint.noqa import NoqaMap
+from celerylint.noqa import NoqaMap, relevant_noqa
 from celerylint.parsing import ParseFailure, SourceDecodeError, decode_source, parse_python
 from celerylint.processes import WorkerCommand, is_process_file, worker_commands
 from celerylint.source import SourceFile
 
+_T = TypeVar("_T")
 _TEST_WORDS = re.compile(r"(^|[._/-])(tests?|testing|testutils|conftest)([._/-]|$)")
 
 
@@ -41,13 +43,15 @@ class Project:
     parse_errors: dict[str, ParseFailure] = field(default_factory=dict)
     read_errors: dict[str, str] = field(default_factory=dict)
     internal_errors: list[str] = field(default_factory=list)
-    noqa: dict[str, NoqaMap] = field(default_factory=dict)
+    noqa: dict[str, NoqaMap] = field(default_factory=dict)  # scanned on demand
+    cel_noqa: set[str] = field(default_factory=set)  # files whose noqa may name CEL codes
     workers: list[WorkerCommand] = field(default_factory=list)
     version: TargetVersion = field(default_factory=lambda: TargetVersion(None, "unknown"))
     test_patterns: tuple[str, ...] = ()
     task_decorators: tuple[str, ...] = ()
     django_settings_module: str | None = None
     cache: FactsCache | None = None
+    prefilter: bool = True
     _states: dict[str, ModuleState | None] = field(default_factory=dict)
     _loaded: set[str] = field(default_factory=set)
 
@@ -57,8 +61,6 @@ class Project:
         """Take one file's result into the model."""
         if result.facts is not None:
             self.modules[result.path] = result.facts
-        if result.noqa is not None:
-            self.noqa[result.path] = result.noqa
         if result.parse_error is not None:
             self.parse_errors[result.path] = result.parse_error
         if result.read_error is not None:
@@ -121,6 +123,39 @@ class Project:
 
     def _key(self, job: FileJob) -> str:
         return FactsCache.entry_key(digest(job.data), job.module, job.is_package)
+
+    def may_increment(self, origin: str) -> bool:
+        """Could the project function `origin` hold a CEL501 event? Answered from its text
+        when its module was not extracted, so that helpers a task calls are parsed only
+        when they might matter (False only when certainly not)."""
+        if not self.prefilter:
+            return True
+        split = self.index.split(origin)
+        if split is None or not split[1] or "." in split[1]:
+            return False  # not a top-level function of the project
+        path, name = split
+        if path in self.modules:
+            return True
+        try:
+            text = prefilter.function_text((self.root / path).read_bytes(), name)
+        except OSError:
+            return True
+        if text is None:  # not defined there: maybe re-exported from another module
+            canonical = self.canonical(origin)
+            return canonical == origin or self.may_increment(canonical)
+        return prefilter.may_increment(text)
+
+    def noqa_of(self, path: str) -> NoqaMap:
+        """The file's noqa directives, scanned the first time a finding or CEL002 needs
+        them: tokenizing is costly and most files never have a finding."""
+        found = self.noqa.get(path)
+        if found is None:
+            try:
+                found = relevant_noqa(decode_source((self.root / path).read_bytes()))
+            except (OSError, SourceDecodeError, UnicodeDecodeError, SyntaxError):
+                found = NoqaMap(comments={}, skip_file=False)
+            self.noqa[path] = found
+        return found
 
     def save_cache(self) -> None:
         if self.cache is not None:
@@ -198,32 +233,30 @@ class Project:
         facts = self.modules.get(path)
         return (path, facts, rest) if facts is not None else None
 
-    def class_of(self, dotted: str) -> tuple[str, ClassFacts] | None:
-        """(path, class facts) of a project class by dotted origin."""
+    def _named(self, dotted: str, pick: Callable[[ModuleFacts, str], _T | None]
+               ) -> tuple[str, _T] | None:
+        """(path, fact) of the top-level definition `pick` finds for a dotted origin."""
         found = self.member(dotted)
         if found is None:
             return None
         path, facts, name = found
-        klass = next((k for k in facts.classes if k.name == name), None)
-        return (path, klass) if klass is not None else None
+        fact = pick(facts, name)
+        return (path, fact) if fact is not None else None
+
+    def class_of(self, dotted: str) -> tuple[str, ClassFacts] | None:
+        """(path, class facts) of a project class by dotted origin."""
+        return self._named(dotted, lambda facts, name: next(
+            (k for k in facts.classes if k.name == name), None))
 
     def function_of(self, dotted: str) -> tuple[str, FunctionFacts] | None:
         """(path, function facts) of a project top-level function by dotted origin."""
-        found = self.member(dotted)
-        if found is None:
-            return None
-        path, facts, name = found
-        function = next((f for f in facts.functions if f.name == name), None)
-        return (path, function) if function is not None else None
+        return self._named(dotted, lambda facts, name: next(
+            (f for f in facts.functions if f.name == name), None))
 
     def call_assign_of(self, dotted: str) -> tuple[str, CallAssign] | None:
         """(path, assignment) of a module-level ``name = callee(...)`` by dotted origin."""
-        found = self.member(dotted)
-        if found is None:
-            return None
-        path, facts, name = found
-        assign = next((a for a in facts.call_assigns if a.var == name), None)
-        return (path, assign) if assign is not None else None
+        return self._named(dotted, lambda facts, name: next(
+            (a for a in facts.call_assigns if a.var == name), None))
 
     def ancestry(self, dotted: str) -> tuple[list[tuple[str, ClassFacts]], list[str]]:
         """Project classes from `dotted` up its bases (nearest first), and the external
@@ -316,6 +349,7 @@ def load_project(
         django_settings_module=django_settings_module,
     )
     decorator_names = sorted({d.rsplit(".", 1)[-1] for d in task_decorators})
+    project.prefilter = settings.prefilter
     if settings.cache_dir is not None:
         project.cache = FactsCache(settings.cache_dir, ",".join(decorator_names))
     _load_python(project, [p for p in files if p.endswith(".py")], decorator_names, settings)
@@ -343,12 +377,14 @@ def _load_python(project: Project, paths: list[str], decorator_names: list[str],
         if not relevant:
             passed_over[path] = data
         if cached is None and (relevant or not settings.prefilter):
+            if prefilter.may_hold_noqa_codes(data):
+                project.cel_noqa.add(path)
             pending.append(job)
             continue
+        if prefilter.may_hold_noqa_codes(data):
+            project.cel_noqa.add(path)
         if cached is None:
-            cached = noqa_only(path, data) if prefilter.may_hold_noqa_codes(data) else (
-                FileResult(path, digest(data)))
-            cached.relevant = False
+            cached = FileResult(path, digest(data), relevant=False)
             project.remember(job, cached)
         project.absorb(cached)
         if settings.progress is not None:

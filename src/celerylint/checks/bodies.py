@@ -65,6 +65,8 @@ class NonIdempotentIncrement:
             if origin in done:
                 continue
             done[origin] = True
+            if not project.may_increment(origin):
+                continue
             found = project.function_of(origin)
             if found is None or project.is_test_path(found[0]):
                 continue
