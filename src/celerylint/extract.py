@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
+from celerylint import prefilter
 from celerylint.evidence import EvidenceScanner
 from celerylint.facts import (
     CallAssign,
@@ -40,6 +41,7 @@ def extract(source: SourceFile, tree: ast.Module, module: str, is_package: bool)
     facts.star_imports = list(imports.star_imports)
     facts.imports = dict(imports.aliases)
     extractor = _Extractor(source, imports, facts, _module_constants(tree))
+    extractor.wrapped(nodes)
     extractor.module_body(tree.body, conditional=False)
     extractor.nested(nodes)
     facts.call_sites = EvidenceScanner(source, imports, extractor.evaluator).scan(tree)
@@ -92,6 +94,7 @@ class _Extractor:
         self._constants = constants
         self._resolving: set[str] = set()
         self._visited: set[int] = set()
+        self._wrapped: set[str] = set()
         self.evaluator = Evaluator(source.span, self._constant, imports.resolve_bound)
 
     def _constant(self, name: str) -> Value | None:
@@ -294,6 +297,10 @@ class _Extractor:
         args = node.args
         params = tuple(a.arg for a in args.posonlyargs + args.args + args.kwonlyargs)
         decorators = tuple(d for d in (self.decorator(expr) for expr in node.decorator_list) if d)
+        text = "\n".join(self.source.lines[node.lineno - 1:node.end_lineno]).encode()
+        # Only what a rule can use: body events where the text could hold one, direct
+        # calls of functions that may be tasks (decorated, or wrapped by a call).
+        may_be_task = bool(decorators) or node.name in self._wrapped
         self.facts.functions.append(
             FunctionFacts(
                 name=node.name,
@@ -302,10 +309,20 @@ class _Extractor:
                 params=params,
                 has_varargs=args.vararg is not None,
                 has_varkw=args.kwarg is not None,
-                events=tuple(function_events(node, self.source, self.imports)),
-                calls=tuple(self._direct_calls(node)),
+                events=tuple(function_events(node, self.source, self.imports))
+                if prefilter.may_increment(text) else (),
+                calls=tuple(self._direct_calls(node)) if may_be_task else (),
             )
         )
+
+    def wrapped(self, nodes: list[ast.AST]) -> None:
+        """Names passed alone to a call of a call (``app.task(name="x")(func)``): such
+        functions may be tasks without a decorator."""
+        self._wrapped = {
+            node.args[0].id for node in nodes
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Call)
+            and len(node.args) == 1 and isinstance(node.args[0], ast.Name)
+        }
 
     def nested(self, nodes: list[ast.AST]) -> None:
         """Config writes and settings pointers inside functions and methods (mayan appends

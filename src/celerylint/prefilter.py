@@ -55,11 +55,11 @@ def may_hold_noqa_codes(data: bytes) -> bool:
     return b"noqa" in data and b"CEL" in data
 
 
-# Anything a CEL501 event needs: augmented assignment, F() expressions, counter methods,
-# and `x.a = x.a + n`-shaped arithmetic (over-approximated: any assignment of a sum).
+# What every CEL501 event needs in its text: an attribute increment counts only when the
+# object is saved (`.save(`), an update needs an F() expression, a counter its method.
 _INCREMENT = re.compile(
-    rb"[+-]=|\bF\(|\.(?:a?incr|decr|incrby|decrby|hincrby|hincrbyfloat|incrbyfloat|zincrby)\b"
-    rb"|=\s*[\w.]+\s*[+-]"
+    rb"\bF\(|\.a?save\(|\.(?:incr|decr|incrby|decrby|hincrby|hincrbyfloat|incrbyfloat"
+    rb"|zincrby)\("
 )
 _TOP_LEVEL = re.compile(rb"^(?=[^\s#)\]}])", re.MULTILINE)
 
