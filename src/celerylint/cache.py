@@ -56,7 +56,7 @@ class FactsCache:
 
     def get(self, path: str, key: str) -> FileResult | None:
         """The cached result of a file whose content and import name are unchanged."""
-        stored = self._entries.get(path)
+        stored = self._fresh.get(path) or self._entries.get(path)
         if stored is None or stored["key"] != key:
             return None
         self._fresh[path] = stored

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from celerylint.extract import extract
 from celerylint.facts import ModuleFacts
+from celerylint.noqa import NoqaMap
 from celerylint.parsing import ParseFailure, SourceDecodeError, decode_source, parse_python
 from celerylint.source import SourceFile
 
@@ -31,6 +32,7 @@ class FileResult:
     path: str
     digest: str
     facts: ModuleFacts | None = None
+    noqa: NoqaMap | None = None  # filled in the first time a finding needs it
     parse_error: ParseFailure | None = None
     read_error: str | None = None
     internal_error: str | None = None

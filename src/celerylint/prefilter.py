@@ -49,10 +49,12 @@ def may_hold_facts(data: bytes, signs: re.Pattern[bytes], names: Iterable[bytes]
     return signs.search(data) is not None
 
 
+_CEL_NOQA = re.compile(rb"(?i:noqa)[ \t]*:[\w, \t]*?\bCEL[0-9]")
+
+
 def may_hold_noqa_codes(data: bytes) -> bool:
-    """A ``# noqa`` naming CEL codes (suppressions and CEL002 need it even in files
-    without facts)."""
-    return b"noqa" in data and b"CEL" in data
+    """A ``# noqa`` naming CEL codes (CEL002 reads those even in files without facts)."""
+    return b"noqa" in data and _CEL_NOQA.search(data) is not None
 
 
 # What every CEL501 event needs in its text: an attribute increment counts only when the

@@ -149,12 +149,25 @@ class Project:
         """The file's noqa directives, scanned the first time a finding or CEL002 needs
         them: tokenizing is costly and most files never have a finding."""
         found = self.noqa.get(path)
-        if found is None:
+        if found is not None:
+            return found
+        try:
+            data = (self.root / path).read_bytes()
+        except OSError:
+            return self.noqa.setdefault(path, NoqaMap(comments={}, skip_file=False))
+        job = self.job(path, data) if path in self.names else None
+        cached = self.cached(job) if job is not None else None
+        if cached is not None and cached.noqa is not None:
+            found = cached.noqa
+        else:
             try:
-                found = relevant_noqa(decode_source((self.root / path).read_bytes()))
-            except (OSError, SourceDecodeError, UnicodeDecodeError, SyntaxError):
+                found = relevant_noqa(decode_source(data))
+            except (SourceDecodeError, UnicodeDecodeError, SyntaxError):
                 found = NoqaMap(comments={}, skip_file=False)
-            self.noqa[path] = found
+            if job is not None and cached is not None:
+                cached.noqa = found
+                self.remember(job, cached)
+        self.noqa[path] = found
         return found
 
     def save_cache(self) -> None:
