@@ -229,3 +229,29 @@ def test_no_progress_bar_in_a_pipe(large_project: Path) -> None:
     run = run_celerylint(["check", "--no-cache", "--exit-zero"], large_project,
                          env={"CI": ""})
     assert run.stderr == ""
+
+
+def test_a_change_in_a_star_imported_settings_module_invalidates_the_cached_config(
+    tmp_path: Path,
+) -> None:
+    project = write_tree(tmp_path / "dj", {
+        "pyproject.toml": "[project]\nname = 'dj'\n",
+        "dj/__init__.py": "",
+        "dj/celery.py": (
+            "import os\nfrom celery import Celery\n\n"
+            "os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'dj.settings.production')\n"
+            "app = Celery('dj')\napp.config_from_object('django.conf:settings', namespace='CELERY')\n"
+        ),
+        "dj/settings/__init__.py": "",
+        "dj/settings/base.py": "CELERY_TASK_SERIALIZER = 'pickle'\n",
+        "dj/settings/production.py": "from .base import *\n\nDEBUG = False\n",
+    })
+    cache = str(tmp_path / "cache")
+
+    def codes() -> list[str]:
+        return [f["code"] for f in json.loads(check(project, "--cache-dir", cache))]
+
+    assert codes() == ["CEL101"]
+    assert codes() == ["CEL101"]  # warm: the interpreted settings come from the cache
+    (project / "dj" / "settings" / "base.py").write_text("CELERY_TASK_SERIALIZER = 'json'\n")
+    assert codes() == []

@@ -17,6 +17,7 @@ from typing import Any
 
 from celerylint import __version__
 from celerylint.codec import DecodeError, encode, loads
+from celerylint.config_module import ModuleState
 from celerylint.loader import FileResult
 
 FORMAT = 1
@@ -33,6 +34,8 @@ class FactsCache:
         self.path = directory / f"facts-{key}.json"
         self._entries: dict[str, Any] = {}
         self._fresh: dict[str, Any] = {}
+        self._states: dict[str, Any] = {}
+        self._fresh_states: dict[str, Any] = {}
         self._dirty = False
         self._load()
 
@@ -49,6 +52,10 @@ class FactsCache:
         if isinstance(entries, dict):
             self._entries = {path: entry for path, entry in entries.items()
                              if _valid(path, entry)}
+        states = raw.get("states")
+        if isinstance(states, dict):
+            self._states = {module: entry for module, entry in states.items()
+                            if _valid_state(entry)}
 
     @staticmethod
     def entry_key(digest: str, module: str, is_package: bool) -> str:
@@ -68,16 +75,31 @@ class FactsCache:
             self._fresh[result.path] = {"key": key, "result": result}
             self._dirty = True
 
+    def get_state(self, module: str) -> tuple[dict[str, str], ModuleState] | None:
+        """(the digests it was built from, the state) of an interpreted config module."""
+        stored = self._states.get(module)
+        if stored is None:
+            return None
+        self._fresh_states[module] = stored
+        deps, state = stored["deps"], stored["state"]
+        return dict(deps), state
+
+    def put_state(self, module: str, deps: dict[str, str], state: ModuleState) -> None:
+        self._fresh_states[module] = {"deps": dict(deps), "state": state}
+        self._dirty = True
+
     def save(self) -> None:
         """Write the entries of this run (files gone from the project are dropped)."""
-        if not self._dirty and self._fresh.keys() == self._entries.keys():
+        if not self._dirty and self._fresh.keys() == self._entries.keys() and (
+                self._fresh_states.keys() == self._states.keys()):
             return
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
             ignore = self.directory / ".gitignore"
             if not ignore.exists():
                 ignore.write_text(_GITIGNORE, encoding="utf-8")
-            data = json.dumps(encode({"version": __version__, "entries": self._fresh}),
+            data = json.dumps(encode({"version": __version__, "entries": self._fresh,
+                                      "states": self._fresh_states}),
                               separators=(",", ":"), sort_keys=True)
             handle, temp = tempfile.mkstemp(dir=self.directory, prefix=".facts-", suffix=".tmp")
             with os.fdopen(handle, "w", encoding="utf-8") as out:
@@ -92,3 +114,10 @@ def _valid(path: str, entry: Any) -> bool:
     """An entry as `put` stores it: a string key and the FileResult of that very path."""
     return (isinstance(entry, dict) and isinstance(entry.get("key"), str)
             and isinstance(entry.get("result"), FileResult) and entry["result"].path == path)
+
+
+def _valid_state(entry: Any) -> bool:
+    """A state entry as `put_state` stores it."""
+    return (isinstance(entry, dict) and isinstance(entry.get("deps"), dict)
+            and all(isinstance(k, str) and isinstance(v, str) for k, v in entry["deps"].items())
+            and isinstance(entry.get("state"), ModuleState))

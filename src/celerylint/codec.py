@@ -11,10 +11,10 @@ import dataclasses
 import json
 from typing import Any
 
-from celerylint import facts, findings, loader, noqa, parsing, values
+from celerylint import config, config_module, facts, findings, loader, noqa, parsing, values
 
 _TYPES: dict[str, type] = {}
-for _module in (facts, findings, loader, noqa, parsing, values):
+for _module in (config, config_module, facts, findings, loader, noqa, parsing, values):
     for _name in dir(_module):
         _candidate = getattr(_module, _name)
         if isinstance(_candidate, type) and dataclasses.is_dataclass(_candidate):
@@ -55,6 +55,8 @@ def encode(obj: Any) -> Any:
         return data
     if isinstance(obj, tuple):
         return {"@t": [encode(v) for v in obj]}
+    if isinstance(obj, (set, frozenset)):
+        return {"@set": sorted(encode(v) for v in obj)}
     if isinstance(obj, list):
         return [encode(v) for v in obj]
     if isinstance(obj, dict):
@@ -84,6 +86,8 @@ def _revive(data: dict[str, Any]) -> Any:
         return findings.Span(*parts)
     if "@t" in data:
         return tuple(_items(data["@t"]))
+    if "@set" in data:
+        return {_key(v) for v in _items(data["@set"])}
     if "@d" in data:
         return {_key(k): v for k, v in _pairs(data["@d"])}
     tag = data.get("@")

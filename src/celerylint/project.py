@@ -53,6 +53,8 @@ class Project:
     cache: FactsCache | None = None
     prefilter: bool = True
     _states: dict[str, ModuleState | None] = field(default_factory=dict)
+    _state_deps: dict[str, dict[str, str]] = field(default_factory=dict)
+    digests: dict[str, str] = field(default_factory=dict)  # content hash of every .py file
     _loaded: set[str] = field(default_factory=set)
 
     # -- loading --------------------------------------------------------------------
@@ -293,21 +295,51 @@ class Project:
         return chain, external
 
     def module_state(self, module: str) -> ModuleState | None:
-        """A config/settings module interpreted statically (cached; None if absent)."""
+        """A config/settings module interpreted statically (None if absent); remembered
+        in the cache with the content hash of every module its star imports read."""
         if module in self._states:
             return self._states[module]
         self._states[module] = None  # guards import cycles
         path = self.index.path_of(module)
         if path is None:
             return None
+        state = self._cached_state(module)
+        if state is not None:
+            self._states[module] = state
+            return state
         parsed = self.parse(path)
         if parsed is None:
             return None
         source, tree = parsed
         name = self.names[path]
-        state = ModuleInterpreter(source, tree, name.name, name.is_package, self.module_state,
+        used: list[str] = []
+
+        def load(target: str) -> ModuleState | None:
+            used.append(target)
+            return self.module_state(target)
+
+        state = ModuleInterpreter(source, tree, name.name, name.is_package, load,
                                   "settings").run()
+        deps = {path: self.digests.get(path, "")}
+        for target in used:
+            deps.update(self._state_deps.get(target, {}))
+        self._state_deps[module] = deps
+        if self.cache is not None and all(deps.values()):
+            self.cache.put_state(module, deps, state)
         self._states[module] = state
+        return state
+
+    def _cached_state(self, module: str) -> ModuleState | None:
+        """The cached state of a module whose files (and imported ones) are unchanged."""
+        found = self.cache.get_state(module) if self.cache is not None else None
+        if found is None:
+            return None
+        deps, state = found
+        if any(self.digests.get(path) != digest for path, digest in deps.items()):
+            return None
+        for path in deps:
+            self.ensure(path)  # facts and syntax errors of every file it read
+        self._state_deps[module] = deps
         return state
 
     def is_test_path(self, path: str) -> bool:
@@ -385,6 +417,7 @@ def _load_python(project: Project, paths: list[str], decorator_names: list[str],
             continue
         job = project.job(path, data)
         cached = project.cached(job)
+        project.digests[path] = cached.digest if cached is not None else digest(data)
         relevant = cached.relevant if cached is not None else (
             prefilter.may_hold_facts(data, signs, names))
         if not relevant:
