@@ -333,11 +333,13 @@ LATE_TASK = """from proj.celery import app
 def fine(x):
     return x
 """
+# A missing colon: every CPython from 3.9 to 3.13 points at line 5 for it (an unclosed
+# parenthesis is placed on line 6 by 3.9's parser and on line 5 by later ones).
 BROKEN = """from proj.celery import app
 
 
 @app.task(acks_late=True)
-def broken(x:
+def broken(x)
     return x
 """
 

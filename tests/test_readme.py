@@ -13,7 +13,7 @@ README = Path(__file__).resolve().parents[1] / "README.md"
 def test_the_configuration_example_is_accepted(tmp_path: Path) -> None:
     text = README.read_text(encoding="utf-8")
     section = text.split("## Configuration", 1)[1]
-    block = re.search(r"```toml\n(.*?)```", section, re.S)
+    block = re.search(r"```toml\n(.*?)```", section, re.DOTALL)
     assert block is not None
     project = write_tree(tmp_path / "p", {
         "pyproject.toml": block.group(1),

@@ -7,7 +7,13 @@ host), locates the newer constructs there, and edits only their text:
 
 * ``except A, B:`` / ``except* A, B:`` (3.14, PEP 758) become ``except(A, B):``;
 * ``except*`` (3.11) becomes ``except`` on older hosts;
-* type parameter lists of ``def``/``class`` (3.12, PEP 695/696) are blanked out;
+* ``match`` statements (3.10, PEP 634) become ``if`` chains: ``match subject:`` becomes
+  ``if subject:`` and each ``case pattern:`` an ``if 1:`` / ``elif 1:`` header, or
+  ``elif guard:`` when the case has a guard. The subject, the guard and every body
+  statement survive; patterns (and the names they capture) are gone, and no rule reads
+  an ``if`` test as true or false, so the bodies only look conditional, as they are;
+* type parameter lists of ``def``/``class`` (3.12, PEP 695/696) are blanked out; a 3.12
+  host only loses the parameters' defaults (3.13, PEP 696);
 * ``type X[T] = v`` (3.12) becomes the assignment ``X = v``, so the name stays bound;
 * f-string replacement fields that only the PEP 701 grammar (3.12) accepts become the
   constant field ``{0}``; the literal text of the f-string is kept, so the expression
@@ -25,7 +31,7 @@ Known column shifts, all confined to the rest of one line:
 
 * ``except A, B:`` gains a ``)``; it takes the place of a following space when there is
   one (before the colon, else right after it), otherwise the rest of that line moves right
-  by one;
+  by one; so does ``match a, b:``, whose bare tuple subject needs parentheses;
 * the target ``X`` of a lowered ``type`` statement starts where ``type`` started;
 * after a replacement field that spans lines inside a single-quoted f-string, the
   lowered text reopens a string on the field's last line; when more braces (or, in a raw
@@ -39,7 +45,9 @@ parenthesis in its span, as a parenthesised tuple always does in ``ast``.
 from __future__ import annotations
 
 import ast
+import io
 import re
+import tokenize
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -49,6 +57,7 @@ import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 _NEWLINE = re.compile(r"\r\n|\r|\n")
+_COMMENT = re.compile(r"#[^\r\n]*")
 _AnyString = Union[cst.FormattedString, cst.TemplatedString]
 _AnyExcept = Union[cst.ExceptHandler, cst.ExceptStarHandler]
 
@@ -67,9 +76,14 @@ def lower_source(source: str, host: tuple[int, int]) -> str | None:
 
     ``host`` is the ``(major, minor)`` version whose grammar the result must fit; only the
     constructs that grammar lacks are touched, so a 3.12 host keeps its f-strings intact.
-    Returns None when libcst cannot read the text either (a real syntax error) or when
-    there is nothing to lower, so the caller can report the original error at once.
+    Whether an f-string needs lowering is asked of the running parser, so for f-strings
+    ``host`` must be the running version: a 3.12+ parser accepts them all.
+    Returns None when libcst cannot read the text either (a real syntax error), when the
+    text nests too deeply to hand to libcst (see ``_too_deep_for_libcst``) or when there is
+    nothing to lower, so the caller can report the original error at once.
     """
+    if _too_deep_for_libcst(source):
+        return None
     try:
         module = cst.parse_module(source, cst.PartialParserConfig(python_version="3.14"))
         wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
@@ -84,6 +98,100 @@ def lower_source(source: str, host: tuple[int, int]) -> str | None:
     if not collector.edits:
         return None
     return _apply(source, collector.edits)
+
+
+_MAX_DEPTH = 1000
+_TOO_MANY_BRACKETS = "too many nested parentheses"
+
+
+def _too_deep_for_libcst(source: str) -> bool:
+    """Whether libcst's parser might overflow the machine stack on ``source``.
+
+    libcst parses in native code that recurses once per level of nesting: a few thousand
+    levels crash the whole process with a segmentation fault instead of raising, and long
+    chains of unary operators take minutes. Lowering could not help such text anyway:
+    walking a libcst tree more than about 400 levels deep raises RecursionError, and no
+    CPython accepts more than 200 nested brackets. So the host's tokenizer estimates the
+    depth first. When it cannot read the text (an older host meeting a PEP 701 f-string
+    can be thrown off), libcst is left to decide, unless the tokenizer refused the text
+    for nesting brackets too deeply.
+    """
+    gauge = _DepthGauge()
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(source, newline=None).readline):
+            gauge.feed(token)
+    except tokenize.TokenError as error:
+        return _TOO_MANY_BRACKETS in str(error)
+    except SyntaxError:  # 3.12+ tokenizers raise IndentationError and the like directly
+        return False
+    return gauge.deepest > _MAX_DEPTH
+
+
+def _token_types(*names: str) -> frozenset[int]:
+    """Token numbers by name, skipping names the host's tokenizer does not have."""
+    numbers = {name: number for number, name in tokenize.tok_name.items()}
+    return frozenset(numbers[name] for name in names if name in numbers)
+
+
+_IGNORED = _token_types("NL", "COMMENT", "ENCODING", "ENDMARKER")
+_STRING_OPENERS = _token_types("FSTRING_START", "TSTRING_START")  # 3.12+ split f-strings
+_STRING_CLOSERS = _token_types("FSTRING_END", "TSTRING_END")
+_STRING_SEPARATORS = _token_types("FSTRING_MIDDLE", "TSTRING_MIDDLE")
+_OPENERS, _CLOSERS, _SEPARATORS = {"(", "[", "{"}, {")", "]", "}"}, {",", ";"}
+
+
+class _DepthGauge:
+    """Over-estimate, token by token, how deep a libcst tree of the text nests.
+
+    Tokens chained without a separator nest in the tree (``a.b.c``, ``1 + 2 + 3``,
+    ``not not x``, ``"a" "b"``), so each bracket level counts the tokens since its last
+    comma or semicolon, and the estimate is the sum over the open brackets plus their
+    number. A logical line ends every run. Consecutive ``elif`` clauses nest too, so
+    each indentation level counts them.
+    """
+
+    def __init__(self) -> None:
+        self.deepest = 0
+        self._runs = [0]
+        self._total = 0
+        self._elifs = [0]
+        self._line_start = True
+
+    def feed(self, token: tokenize.TokenInfo) -> None:
+        kind = token.type
+        if kind == tokenize.INDENT:
+            self._elifs.append(0)
+        elif kind == tokenize.DEDENT:
+            self._elifs.pop()
+        elif kind == tokenize.NEWLINE:
+            self._runs, self._total, self._line_start = [0], 0, True
+        elif kind not in _IGNORED:
+            if self._line_start:
+                self._clause(token.string)
+            self._chain(kind, token.string)
+
+    def _clause(self, first_word: str) -> None:
+        self._line_start = False
+        if first_word == "elif":
+            self._elifs[-1] += 1
+            self.deepest = max(self.deepest, self._elifs[-1])
+        elif first_word != "else":
+            self._elifs[-1] = 0
+
+    def _chain(self, kind: int, text: str) -> None:
+        is_op = kind == tokenize.OP
+        if (is_op and text in _CLOSERS) or kind in _STRING_CLOSERS:
+            if len(self._runs) > 1:  # more closers than openers: the parse fails anyway
+                self._total -= self._runs.pop()
+        elif (is_op and text in _SEPARATORS) or kind in _STRING_SEPARATORS:
+            self._total -= self._runs[-1]
+            self._runs[-1] = 0
+        else:
+            self._runs[-1] += 1
+            self._total += 1
+            if (is_op and text in _OPENERS) or kind in _STRING_OPENERS:
+                self._runs.append(0)
+            self.deepest = max(self.deepest, self._total + len(self._runs))
 
 
 def _apply(source: str, edits: Sequence[_Edit]) -> str:
@@ -206,11 +314,71 @@ class _EditCollector(cst.CSTVisitor):
         if source.startswith(":", end) and source[after_colon : after_colon + 1] in (" ", "\t"):
             yield _Edit(after_colon, after_colon + 1, "")
 
-    # -- PEP 695 / 696 type parameters and `type` statements (3.12) -----------------
+    # -- match statements (3.10) -----------------------------------------------------
+
+    def visit_Match(self, node: cst.Match) -> None:
+        if self._host >= (3, 10):
+            return
+        self._lower_match_header(node)
+        for index, case in enumerate(node.cases):
+            self._lower_case_header(case, "elif" if index else "if")
+
+    def _lower_match_header(self, node: cst.Match) -> None:
+        """``match subject:`` -> ``if    subject:``, parenthesising a bare tuple subject."""
+        start, _ = self._span(node)
+        keyword_end = start + len("match")
+        subject = node.subject
+        if not isinstance(subject, cst.Tuple) or subject.lpar:
+            self.edits.append(_Edit(start, keyword_end, "if   "))
+            return
+        self.edits.append(_Edit(start, keyword_end, "if  ("))  # `match` leaves room for `(`
+        _, end = self._span(subject)
+        self.edits.extend(self._close_paren(end))
+
+    def _lower_case_header(self, case: cst.MatchCase, keyword: str) -> None:
+        """``case pattern:`` -> ``elif 1:``; ``case pattern if guard:`` -> ``elif guard:``."""
+        start, _ = self._span(case)
+        if case.guard is None:
+            end = self._find(self._span(case.pattern)[1], ":")
+        else:
+            end, _ = self._span(case.guard.lpar[0] if case.guard.lpar else case.guard)
+        header = _name_over_blank(keyword, self._source[start:end])
+        if case.guard is None:
+            header = _with_neutral_condition(header, keyword)
+        self.edits.append(_Edit(start, end, header))
+
+    def _find(self, position: int, char: str) -> int:
+        """The first ``char`` at or after ``position`` that is not inside a comment.
+
+        For places where nothing else but brackets and blanks can come first: libcst's
+        positions of expressions and patterns leave out their parentheses, and those
+        may hold comments.
+        """
+        source = self._source
+        while source[position] != char:
+            comment = _COMMENT.match(source, position)
+            position = comment.end() if comment else position + 1
+        return position
+
+    # -- PEP 695 / 696 type parameters and `type` statements (3.12, 3.13) -----------
 
     def visit_TypeParameters(self, node: cst.TypeParameters) -> bool:
-        """Skip the inside of type parameter lists: it is removed as a whole."""
+        """Drop the defaults (3.13, PEP 696) for a 3.12 host, and never look further in.
+
+        Older hosts lose the whole list (see ``_drop_type_parameters``).
+        """
+        if self._host == (3, 12):
+            for parameter in node.params:
+                self._drop_default(parameter)
         return False
+
+    def _drop_default(self, parameter: cst.TypeParam) -> None:
+        default = parameter.default
+        if default is None:
+            return
+        start = self._find(self._span(parameter.param)[1], "=")
+        _, end = self._span(default.rpar[-1] if default.rpar else default)
+        self.edits.append(_Edit(start, end, _blank(self._source[start:end])))
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self._drop_type_parameters(node.type_parameters)
@@ -290,11 +458,27 @@ def _relative_apply(text: str, origin: int, edits: Sequence[_Edit]) -> str:
 
 
 def _name_over_blank(name: str, removed: str) -> str:
-    """Blank ``type X[T] `` and write ``X`` where ``type`` began, keeping the lines."""
+    """Blank ``removed`` and write ``name`` where it began, keeping the lines.
+
+    Used for ``type X[T] `` (``X`` goes where ``type`` began) and for ``case`` headers
+    (``if`` or ``elif`` goes where ``case`` began).
+    """
     blanked = _blank(removed)
     first_line = _split_lines(blanked)[0][0]
     room = len(first_line) - (1 if first_line.endswith("\\") else 0)
     return name + blanked[min(len(name), room) :]
+
+
+def _with_neutral_condition(header: str, keyword: str) -> str:
+    """Write ``1`` into the first blank column after ``keyword`` in a blanked case header.
+
+    There is always one: a header on one line is at least ``case _`` wide, and a header
+    over several lines keeps a blank column on the line of the pattern's last character
+    (before its ``\\`` continuation) or on the line of the colon. When that column is on
+    a later line, the backslash continuations join it to the keyword.
+    """
+    slot = header.index(" ", len(keyword) + 1)
+    return header[:slot] + "1" + header[slot + 1 :]
 
 
 @dataclass(frozen=True)
