@@ -8,7 +8,7 @@ or Django settings found through ``DJANGO_SETTINGS_MODULE``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from celerylint.config import Binding, EffectiveConfig, bind_keys, merge_layers
 from celerylint.config_module import ModuleState
@@ -218,8 +218,7 @@ def _read_sources(
         for key, bindings in entries.items():
             for binding in bindings:
                 if conditional or len(chosen) > 1:
-                    binding = Binding(binding.setting, binding.key, binding.value, binding.path,
-                                      binding.span, binding.origin, True)
+                    binding = replace(binding, conditional=True)
                 layer.put(key, binding)
     return layer.entries, django, namespace
 
@@ -262,16 +261,14 @@ def _state_entries(state: ModuleState, config: EffectiveConfig, module: str
         config.open_reason = f"{module}: {state.open_reason}"
     entries = {key: list(bindings) for key, bindings in state.names.items()}
     for key in state.mutated:
-        for binding in entries.get(key, []):
-            entries[key] = entries[key] + [_mutated(binding)]
-            break
+        if entries.get(key):
+            entries[key].append(_mutated(entries[key][0]))
     return entries
 
 
 def _mutated(binding: Binding) -> Binding:
     """A possible value no one can see: the collection was changed at run time."""
-    return Binding(binding.setting, binding.key, unknown("changed at run time"), binding.path,
-                   binding.span, binding.origin, True)
+    return replace(binding, value=unknown("changed at run time"), conditional=True)
 
 
 def _class_entries(project: Project, dotted: str) -> dict[str, list[Binding]]:

@@ -20,7 +20,7 @@ from celerylint.cache import FactsCache
 from celerylint.celery_version import TargetVersion
 from celerylint.config_module import ModuleInterpreter, ModuleState
 from celerylint.facts import CallAssign, ClassFacts, FunctionFacts, ModuleFacts
-from celerylint.loader import FileJob, FileResult, digest, process, read_files, run_jobs
+from celerylint.loader import FileJob, FileResult, digest, read_files, run_jobs
 from celerylint.modules import ModuleIndex, ModuleName, module_names
 from celerylint.noqa import NoqaMap, relevant_noqa
 from celerylint.parsing import ParseFailure, SourceDecodeError, decode_source, parse_python
@@ -77,38 +77,25 @@ class Project:
 
     def ensure(self, path: str) -> None:
         """Extract a file the prefilter passed over, now that the model needs it."""
-        if path in self.modules or path in self.parse_errors or path in self.read_errors:
-            return
-        if path not in self.names:
-            return
-        try:
-            data = (self.root / path).read_bytes()
-        except OSError as exc:
-            self.read_errors[path] = exc.strerror or str(exc)
-            return
-        job = self.job(path, data)
-        result = self.cached(job)
-        if result is None or result.facts is None and result.parse_error is None:
-            result = process(job)
-            self.remember(job, result)
-        self.absorb(result)
+        self.prefetch((path,), jobs=1)
 
     def prefetch(self, paths: Iterable[str], jobs: int) -> None:
-        """Extract, in parallel, files the model is about to need (the helpers tasks call)
-        rather than one at a time as each lookup reaches them."""
+        """Extract files the model needs that the prefilter passed over: several at once
+        (the helpers tasks call) in parallel, rather than one at a time as each lookup
+        reaches them. A cached result counts when it holds facts or a syntax error."""
         missing = [p for p in sorted(set(paths)) if p in self.names and p not in self.modules
                    and p not in self.parse_errors and p not in self.read_errors]
         work = []
         for path, data, error in read_files(self.root, missing):
             if data is None:
                 self.read_errors[path] = error
+                continue
+            job = self.job(path, data)
+            cached = self.cached(job)
+            if cached is not None and (cached.facts is not None or cached.parse_error is not None):
+                self.absorb(cached)
             else:
-                job = self.job(path, data)
-                cached = self.cached(job)
-                if cached is not None and cached.facts is not None:
-                    self.absorb(cached)
-                else:
-                    work.append(job)
+                work.append(job)
         by_path = {job.path: job for job in work}
         for result in run_jobs(work, jobs):
             self.remember(by_path[result.path], result)

@@ -350,7 +350,7 @@ def _annotation(task: Task, option: str) -> Option | None:
         return Option(unknown=True, reason="task_annotations cannot be known")
     found: Option | None = None
     for binding in config.get("task_annotations"):
-        for entry in _annotation_maps(binding.value):
+        for entry in annotation_maps(binding.value):
             if entry is None:
                 return Option(unknown=True, reason="task_annotations cannot be known")
             for key in (task.name, "*"):
@@ -367,21 +367,9 @@ def _annotation(task: Task, option: str) -> Option | None:
     return found
 
 
-def _annotation_maps(value: Value) -> list[Value | None]:
-    """The dicts of a task_annotations value (a dict or a list of dicts); None = unknown."""
-    if not value.known:
-        return [None]
-    if isinstance(value.data, dict):
-        return [value] if not value.partial else [None]
-    if isinstance(value.data, tuple):
-        return [v if v.known and isinstance(v.data, dict) else None for v in value.data]
-    return [None]
-
-
-def tasks_by_app(tasks: list[Task]) -> dict[str, list[Task]]:
-    """Tasks grouped by the origin of their app (tasks without a known app are left out)."""
-    grouped: dict[str, list[Task]] = {}
-    for task in tasks:
-        if task.app is not None:
-            grouped.setdefault(task.app.origin, []).append(task)
-    return grouped
+def annotation_maps(value: Value) -> list[Value | None]:
+    """The dicts of a task_annotations value (a dict or a list of dicts); None marks one
+    that cannot be known (not a literal dict, or built with ``**`` entries)."""
+    entries = value.data if value.known and isinstance(value.data, tuple) else (value,)
+    return [v if v.known and isinstance(v.data, dict) and not v.partial else None
+            for v in entries]

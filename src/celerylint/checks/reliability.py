@@ -9,7 +9,15 @@ from celerylint.checks import Model
 from celerylint.findings import Finding, Span
 from celerylint.fixes.builders import reject_on_worker_lost
 from celerylint.processes import WorkerCommand
-from celerylint.tasks import Candidate, Option, Task, own_option, setting_option, task_option
+from celerylint.tasks import (
+    Candidate,
+    Option,
+    Task,
+    annotation_maps,
+    own_option,
+    setting_option,
+    task_option,
+)
 
 _LIMITS = ("time_limit", "soft_time_limit")
 _SHOWN = 3
@@ -53,10 +61,8 @@ def _star_annotation_limit(app: App) -> bool | None:
     if config.is_unknown("task_annotations"):
         return None
     for binding in config.get("task_annotations"):
-        value = binding.value
-        maps = value.data if isinstance(value.data, tuple) else (value,)
-        for entry in maps:
-            if not entry.known or not isinstance(entry.data, dict) or entry.partial:
+        for entry in annotation_maps(binding.value):
+            if entry is None:
                 return None
             star = entry.data.get("*")
             if star is None:
