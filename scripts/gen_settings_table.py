@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""Generate ``src/celerylint/data/celery_settings.json`` from the installed Celery.
+"""Generate ``src/celerylint/model/data/celery_settings.json`` from the installed Celery.
 
 celerylint must never import Celery, yet several rules need Celery's own list of settings
 (new names, old names, types, defaults).  This script is the only place that reads
@@ -33,7 +33,7 @@ from pathlib import Path
 import celery  # type: ignore[import-untyped]
 from celery.app import defaults  # type: ignore[import-untyped]
 
-OUTPUT = Path(__file__).resolve().parent.parent / "src" / "celerylint" / "data" / (
+OUTPUT = Path(__file__).resolve().parent.parent / "src" / "celerylint" / "model" / "data" / (
     "celery_settings.json"
 )
 

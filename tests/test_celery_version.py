@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from celerylint.celery_version import (
+from celerylint.model.celery_version import (
     TargetVersion,
     detect_target_version,
     parse_version,

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from celerylint.discover import DEFAULT_EXCLUDES, discover, find_project_root, under
+from celerylint.engine.discover import DEFAULT_EXCLUDES, discover, find_project_root, under
 
 
 def make(root: Path, files: Iterable[str], text: str = "") -> None:

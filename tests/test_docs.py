@@ -15,9 +15,9 @@ from pathlib import Path
 import libcst
 import pytest
 
-from celerylint import docs
-from celerylint.catalog import Example, RuleSpec, load_catalog, load_spec, rules_dir
-from celerylint.docs import render_catalog, render_rule, sync_docs
+from celerylint.catalog import docs
+from celerylint.catalog.docs import render_catalog, render_rule, sync_docs
+from celerylint.catalog.specs import Example, RuleSpec, load_catalog, load_spec, rules_dir
 
 EXPECTED_CODES = {
     "CEL001",
@@ -49,7 +49,7 @@ def _examples(catalog: dict[str, RuleSpec]) -> Iterator[tuple[RuleSpec, Example]
 def test_docs_rules_md_is_up_to_date(catalog: dict[str, RuleSpec]) -> None:
     committed = docs.DOCS_PATH.read_bytes().decode("utf-8")
     assert committed == render_catalog(catalog), (
-        "docs/rules.md is stale: regenerate it with `python -m celerylint.docs`"
+        "docs/rules.md is stale: regenerate it with `python -m celerylint.catalog.docs`"
     )
 
 
@@ -187,7 +187,7 @@ def test_render_catalog_links_every_rule_and_escapes_cells() -> None:
     assert (
         "| [CEL999](#cel999-demo-rule) | demo-rule | note | on | safe | Demo \\| summary. |" in text
     )
-    assert "python -m celerylint.docs" in text
+    assert "python -m celerylint.catalog.docs" in text
     assert text.endswith("\n") and not text.endswith("\n\n")
 
 
@@ -212,7 +212,7 @@ def test_sync_docs_check_names_the_stale_file(
 
 def test_module_check_passes_on_the_committed_docs() -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "celerylint.docs", "--check"],
+        [sys.executable, "-m", "celerylint.catalog.docs", "--check"],
         capture_output=True,
         text=True,
         check=False,

@@ -12,12 +12,12 @@ import textwrap
 
 import pytest
 
-from celerylint.evidence import EvidenceScanner
-from celerylint.facts import CallSite
+from celerylint.facts.calls import EvidenceScanner
+from celerylint.facts.imports import collect_imports
+from celerylint.facts.schema import CallSite
+from celerylint.facts.values import Evaluator, Value
 from celerylint.findings import Span
-from celerylint.imports import collect_imports
-from celerylint.source import SourceFile
-from celerylint.values import Evaluator, Value
+from celerylint.parsing.source import SourceFile
 
 HEADER = """\
 from django.db import models, transaction

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from celerylint.findings import Finding, Span
-from celerylint.fingerprints import fingerprints
+from celerylint.integrations.fingerprints import fingerprints
 
 SOURCE = 'broker_url = "redis://"\ntask_serializer = "pickle"\n'
 

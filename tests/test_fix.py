@@ -22,8 +22,10 @@ from conftest import celerylint_executable, run_celerylint, write_tree
 
 from celerylint.cli import cli
 from celerylint.findings import Edit, Finding, Fix, Span
-from celerylint.fixes import apply, edits, runner
+from celerylint.fixes import edits
 from celerylint.fixes.view import load_view
+from celerylint.pipeline import apply
+from celerylint.pipeline import fixing as runner
 
 APP = '''from celery import Celery
 

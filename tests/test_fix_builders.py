@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
+from celerylint.engine.noqa import scan_noqa
 from celerylint.findings import Span
 from celerylint.fixes import brackets, edits
-from celerylint.fixes.apply import apply_edits
 from celerylint.fixes.settings_style import added_setting_name
 from celerylint.fixes.view import FileView, load_view
-from celerylint.noqa import scan_noqa
+from celerylint.pipeline.apply import apply_edits
 
 
 def _insert(text: str, anchor: str, new: str) -> str | None:

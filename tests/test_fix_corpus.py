@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 from conftest import celerylint_executable
 
-from celerylint.parsing import ParseFailure, decode_source, parse_python
+from celerylint.parsing.parse import ParseFailure, decode_source, parse_python
 
 ROOT = Path(__file__).resolve().parents[1]
 FETCH = ROOT.parent / "shared" / "corpus" / "fetch-corpus.sh"

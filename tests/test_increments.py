@@ -12,11 +12,11 @@ import textwrap
 
 import pytest
 
-from celerylint.facts import BodyEvent
+from celerylint.facts.imports import collect_imports
+from celerylint.facts.increments import function_events
+from celerylint.facts.schema import BodyEvent
 from celerylint.findings import Span
-from celerylint.imports import collect_imports
-from celerylint.increments import function_events
-from celerylint.source import SourceFile
+from celerylint.parsing.source import SourceFile
 
 HEADER = """\
 import redis
@@ -368,7 +368,7 @@ def test_events_are_sorted_by_position() -> None:
 
 
 def test_extract_records_events_of_the_top_level_function_only() -> None:
-    from celerylint.extract import extract
+    from celerylint.facts.extract import extract
 
     text = HEADER + textwrap.dedent("""
         @shared_task

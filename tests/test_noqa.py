@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from celerylint.noqa import (
+from celerylint.engine.noqa import (
     NoqaCode,
     NoqaComment,
     matching_codes,
@@ -311,7 +311,7 @@ def test_same_rows_survive_as_under_flake8(tmp_path: Path) -> None:
 
 
 def test_relevant_noqa_skips_files_whose_directives_name_only_other_tools() -> None:
-    from celerylint.noqa import relevant_noqa
+    from celerylint.engine.noqa import relevant_noqa
 
     assert relevant_noqa("import os  # noqa: F401,E501\nx = 1  # noqa:E731\n").comments == {}
     assert 2 in relevant_noqa("import os  # noqa: F401\nx = 1  # noqa\n").comments

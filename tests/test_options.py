@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from celerylint.options import (
+from celerylint.engine.options import (
     FileOptions,
     OptionsError,
     find_pyproject,

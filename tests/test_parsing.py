@@ -18,9 +18,9 @@ import warnings
 import libcst
 import pytest
 
-from celerylint import lowering
-from celerylint.lowering import lower_source
-from celerylint.parsing import ParseFailure, SourceDecodeError, decode_source, parse_python
+from celerylint.parsing import lowering
+from celerylint.parsing.lowering import lower_source
+from celerylint.parsing.parse import ParseFailure, SourceDecodeError, decode_source, parse_python
 
 HOST = (sys.version_info[0], sys.version_info[1])
 needs_old_host = pytest.mark.skipif(HOST >= (3, 12), reason="the host parses this natively")
@@ -574,7 +574,7 @@ def test_deep_nesting_is_not_lowered_rather_than_crashing_libcst(deep: str) -> N
     """libcst's native parser dies of a stack overflow on these (a segfault, so the check
     runs in a child process); celerylint must not hand them to it."""
     script = (
-        "import sys\nfrom celerylint.lowering import lower_source\n"
+        "import sys\nfrom celerylint.parsing.lowering import lower_source\n"
         "print(lower_source(sys.stdin.read(), (3, 11)))\n"
     )
     done = subprocess.run(

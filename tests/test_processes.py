@@ -1,4 +1,4 @@
-"""Tests for celerylint.processes: worker commands read from process definition files."""
+"""Tests for celerylint.model.workers: worker commands read from process definition files."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import textwrap
 
 import pytest
 
-from celerylint.processes import (
+from celerylint.model.workers import (
     WorkerCommand,
     is_dev_only,
     is_process_file,

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from conftest import locations, run_celerylint, write_tree
 
-from celerylint.catalog import Example, RuleSpec, load_catalog
+from celerylint.catalog.specs import Example, RuleSpec, load_catalog
 
 
 def _cases(kind: str) -> list[tuple[RuleSpec, Example]]:

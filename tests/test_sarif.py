@@ -12,7 +12,7 @@ import pytest
 from conftest import FIXTURES, copy_fixture, findings, run_celerylint, write_tree
 from sarif_schema import assert_valid_sarif, schema_errors
 
-from celerylint.catalog import load_catalog
+from celerylint.catalog.specs import load_catalog
 from celerylint.findings import Edit, Finding, Fix, Span
 from celerylint.report import sarif
 

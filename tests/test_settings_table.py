@@ -18,12 +18,12 @@ import celery  # type: ignore[import-untyped]
 import pytest
 from celery.app import defaults  # type: ignore[import-untyped]
 
-from celerylint import settings_table
-from celerylint.settings_table import SettingInfo
+from celerylint.model import settings_table
+from celerylint.model.settings_table import SettingInfo
 
 REPO = Path(__file__).resolve().parent.parent
 SCRIPT = REPO / "scripts" / "gen_settings_table.py"
-TABLE = REPO / "src" / "celerylint" / "data" / "celery_settings.json"
+TABLE = REPO / "src" / "celerylint" / "model" / "data" / "celery_settings.json"
 
 
 def expected_default(value: object) -> object:

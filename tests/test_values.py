@@ -6,8 +6,8 @@ import ast
 
 import pytest
 
+from celerylint.facts.values import Duration, Evaluator, Value
 from celerylint.findings import Span
-from celerylint.values import Duration, Evaluator, Value
 
 
 def evaluate(expression: str, names: dict[str, Value] | None = None) -> Value:

@@ -18,25 +18,30 @@ from typing import Any, Callable, NoReturn
 import click
 
 from celerylint import __version__
-from celerylint.baseline import BaselineError, new_findings, read_baseline, write_baseline
-from celerylint.catalog import SpecError, default_codes, load_catalog
-from celerylint.celery_version import TargetVersion
-from celerylint.discover import find_project_root
-from celerylint.docs import render_rule
+from celerylint.catalog.docs import render_rule
+from celerylint.catalog.specs import SpecError, default_codes, load_catalog
+from celerylint.engine.discover import find_project_root
+from celerylint.engine.options import FileOptions, OptionsError, load_options, merge, select_codes
+from celerylint.engine.pool import default_jobs
+from celerylint.facts.values import jsonable
 from celerylint.findings import SEVERITY_ORDER, Finding
-from celerylint.fixes.runner import retarget
-from celerylint.fixes.session import FixMode, diff_summary, fixed_lines, run_fixes, unsafe_left
-from celerylint.lint import RunResult, build_model, run, target_version
-from celerylint.loader import default_jobs
-from celerylint.options import FileOptions, OptionsError, load_options, merge, select_codes
-from celerylint.project import LoadSettings
+from celerylint.integrations.baseline import (
+    BaselineError,
+    new_findings,
+    read_baseline,
+    write_baseline,
+)
+from celerylint.model.celery_version import TargetVersion
+from celerylint.model.project import LoadSettings
+from celerylint.pipeline.check import RunResult, build_model, run, target_version
+from celerylint.pipeline.fixing import retarget
+from celerylint.pipeline.session import FixMode, diff_summary, fixed_lines, run_fixes, unsafe_left
 from celerylint.report import github as github_report
 from celerylint.report import gitlab as gitlab_report
 from celerylint.report import json as json_report
 from celerylint.report import progress, severity_of
 from celerylint.report import sarif as sarif_report
 from celerylint.report import text as text_report
-from celerylint.values import jsonable
 
 EXIT_FINDINGS = 1
 EXIT_USAGE = 2

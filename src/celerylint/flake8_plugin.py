@@ -40,21 +40,21 @@ from pathlib import Path
 from typing import Any, Callable
 
 from celerylint import __version__
-from celerylint.apps import find_apps
-from celerylint.catalog import default_codes, load_catalog
+from celerylint.catalog.specs import default_codes, load_catalog
 from celerylint.checks import Model
 from celerylint.cli import CACHE_DIR
-from celerylint.discover import find_project_root
-from celerylint.extract import extract
+from celerylint.engine.discover import find_project_root
+from celerylint.engine.noqa import scan_noqa
+from celerylint.engine.options import FileOptions, OptionsError, load_options, select_codes
+from celerylint.engine.pool import default_jobs
+from celerylint.facts.extract import extract
 from celerylint.findings import Finding
-from celerylint.lint import UNUSED_NOQA, build_model, check_model, target_version
-from celerylint.loader import default_jobs
-from celerylint.noqa import scan_noqa
-from celerylint.options import FileOptions, OptionsError, load_options, select_codes
-from celerylint.parsing import SourceDecodeError, decode_source
-from celerylint.project import LoadSettings, Project
-from celerylint.source import SourceFile
-from celerylint.tasks import find_tasks
+from celerylint.model.apps import find_apps
+from celerylint.model.project import LoadSettings, Project
+from celerylint.model.tasks import find_tasks
+from celerylint.parsing.parse import SourceDecodeError, decode_source
+from celerylint.parsing.source import SourceFile
+from celerylint.pipeline.check import UNUSED_NOQA, build_model, check_model, target_version
 
 Report = tuple[int, int, str, type[Any]]
 Selected = Callable[[str], bool]

@@ -10,10 +10,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Protocol
 
-from celerylint.apps import App
 from celerylint.findings import Finding
-from celerylint.project import Project
-from celerylint.tasks import Task
+from celerylint.model.apps import App
+from celerylint.model.project import Project
+from celerylint.model.tasks import Task
 
 
 @dataclass

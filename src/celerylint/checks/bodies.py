@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from celerylint.checks import Model
-from celerylint.facts import BodyEvent
+from celerylint.facts.schema import BodyEvent
 from celerylint.findings import Finding, Span
-from celerylint.project import Project
-from celerylint.tasks import Task
+from celerylint.model.project import Project
+from celerylint.model.tasks import Task
 
 REDIS_FACTORIES = {
     "redis.Redis", "redis.StrictRedis", "redis.Redis.from_url", "redis.StrictRedis.from_url",

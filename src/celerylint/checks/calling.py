@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from celerylint.checks import Model
-from celerylint.facts import CallSite
+from celerylint.facts.schema import CallSite
 from celerylint.findings import Finding
-from celerylint.tasks import Task
+from celerylint.model.tasks import Task
 
 # A task class overriding these may convert arguments before sending (pretix's EventTask
 # swaps model instances for primary keys), so argument evidence says nothing there.

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from celerylint.apps import App
 from celerylint.checks import Model
 from celerylint.findings import Finding, Span
 from celerylint.fixes.builders import reject_on_worker_lost
-from celerylint.processes import WorkerCommand
-from celerylint.tasks import (
+from celerylint.model.apps import App
+from celerylint.model.tasks import (
     Candidate,
     Option,
     Task,
@@ -18,6 +17,7 @@ from celerylint.tasks import (
     setting_option,
     task_option,
 )
+from celerylint.model.workers import WorkerCommand
 
 _LIMITS = ("time_limit", "soft_time_limit")
 _SHOWN = 3

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from celerylint.apps import App
 from celerylint.checks import Model
-from celerylint.config import Binding
+from celerylint.facts.values import Duration
 from celerylint.findings import Finding, Severity
 from celerylint.fixes.builders import result_expires
-from celerylint.values import Duration
+from celerylint.model.apps import App
+from celerylint.model.config import Binding
 
 # What a backend does with results once result_expires has passed (CELERY_FACTS §3).
 _TTL = "ttl"

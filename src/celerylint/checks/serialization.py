@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from celerylint.apps import App
 from celerylint.checks import Model
-from celerylint.config import Binding
+from celerylint.facts.values import Value
 from celerylint.findings import Finding, Span
 from celerylint.fixes.builders import PICKLE, drop_pickle, pickle_to_json
-from celerylint.tasks import own_option
-from celerylint.values import Value
+from celerylint.model.apps import App
+from celerylint.model.config import Binding
+from celerylint.model.tasks import own_option
 
 PICKLE_NAMES = PICKLE
 

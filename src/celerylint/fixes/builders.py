@@ -14,14 +14,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Callable, Literal, Optional, TypeVar, cast
 
-from celerylint.apps import App
-from celerylint.config import Binding
+from celerylint.engine.noqa import NoqaCode, NoqaComment
 from celerylint.findings import Edit, Fix, Span
 from celerylint.fixes import edits
 from celerylint.fixes.settings_style import KEYWORD_ORIGIN, added_setting_name
 from celerylint.fixes.view import load_view
-from celerylint.noqa import NoqaCode, NoqaComment
-from celerylint.tasks import Candidate, Task, own_option
+from celerylint.model.apps import App
+from celerylint.model.config import Binding
+from celerylint.model.tasks import Candidate, Task, own_option
 
 Applicability = Literal["safe", "unsafe"]
 PICKLE = ("pickle", "application/x-python-serialize")

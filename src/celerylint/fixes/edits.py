@@ -18,11 +18,11 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from celerylint.engine.noqa import NoqaCode, NoqaComment
 from celerylint.findings import Edit, Span
 from celerylint.fixes import brackets
 from celerylint.fixes.minimal import minimal_edit
 from celerylint.fixes.view import FileView
-from celerylint.noqa import NoqaCode, NoqaComment
 
 _SIMPLE_STRING = re.compile(r"([A-Za-z]*)('''|\"\"\"|'|\")(.*)\2", re.DOTALL)
 

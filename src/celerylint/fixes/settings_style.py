@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from celerylint import settings_table
+from celerylint.model import settings_table
 
 KEYWORD_ORIGIN = "Celery()"
 

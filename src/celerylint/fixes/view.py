@@ -16,8 +16,8 @@ from functools import lru_cache
 from pathlib import Path
 
 from celerylint.findings import Span
-from celerylint.parsing import ParseFailure, SourceDecodeError, decode_source, parse_python
-from celerylint.source import SourceFile
+from celerylint.parsing.parse import ParseFailure, SourceDecodeError, decode_source, parse_python
+from celerylint.parsing.source import SourceFile
 
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from celerylint.catalog import RuleSpec, load_catalog
+from celerylint.catalog.specs import RuleSpec, load_catalog
 from celerylint.findings import Finding
 
 

@@ -4,7 +4,7 @@ GitLab reads ``description``, ``check_name``, ``fingerprint``, ``severity`` and
 ``location`` and ignores the rest of the Code Climate format. It merges issues with the
 same fingerprint and compares fingerprints between the source and target branches of a
 merge request, so they must be unique within a report and stable when code moves: the
-finding fingerprints of :mod:`celerylint.fingerprints` are both. GitLab does not show
+finding fingerprints of :mod:`celerylint.integrations.fingerprints` are both. GitLab does not show
 ``check_name``, so the description starts with the rule code. Paths are relative to the
 checkout (``CI_PROJECT_DIR``), the base GitLab resolves them against.
 """
@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from celerylint.findings import Finding
-from celerylint.fingerprints import fingerprints
+from celerylint.integrations.fingerprints import fingerprints
 from celerylint.report import severity_of
 from celerylint.report.repository import relative_path, report_base
 

@@ -24,9 +24,9 @@ from typing import Any
 from urllib.parse import quote
 
 from celerylint import __version__
-from celerylint.catalog import RuleSpec, load_catalog
+from celerylint.catalog.specs import RuleSpec, load_catalog
 from celerylint.findings import Finding, Fix, Span
-from celerylint.fingerprints import FINGERPRINT_KEY, fingerprints
+from celerylint.integrations.fingerprints import FINGERPRINT_KEY, fingerprints
 from celerylint.report import PROJECT_URL, rule_url, severity_of
 from celerylint.report.repository import relative_path, repository_root
 

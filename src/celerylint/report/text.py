@@ -13,10 +13,10 @@ from typing import TextIO
 from rich.console import Console
 from rich.text import Text
 
-from celerylint.catalog import load_catalog
+from celerylint.catalog.specs import load_catalog
 from celerylint.findings import Finding
+from celerylint.parsing.source import split_lines
 from celerylint.report import display_path, severity_of
-from celerylint.source import split_lines
 
 _STYLE = {"error": "bold red", "warning": "bold yellow", "note": "bold cyan"}
 

@@ -5,7 +5,7 @@ the spec-driven tests run, so the published documentation cannot drift from what
 are proven to do. The output is deterministic (spec order, no dates, no environment) so a
 test can compare the committed file byte for byte and fail when it is stale.
 
-Run ``python -m celerylint.docs`` to regenerate ``docs/rules.md``; ``--check`` only reports
+Run ``python -m celerylint.catalog.docs`` to regenerate ``docs/rules.md``; ``--check`` only reports
 whether it is stale (exit status 1), for CI.
 """
 
@@ -16,10 +16,10 @@ import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path, PurePosixPath
 
-from celerylint.catalog import Example, RuleSpec, load_catalog
+from celerylint.catalog.specs import Example, RuleSpec, load_catalog
 
 DOCS_PATH = Path(__file__).resolve().parents[2] / "docs" / "rules.md"
-REGENERATE_COMMAND = "python -m celerylint.docs"
+REGENERATE_COMMAND = "python -m celerylint.catalog.docs"
 
 # Fence languages by file suffix or whole name; anything else is shown as plain text.
 _LANGUAGE_BY_SUFFIX: dict[str, str] = {
@@ -95,7 +95,7 @@ def render_catalog(specs: Mapping[str, RuleSpec]) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    """``python -m celerylint.docs [--check]``: write or verify ``docs/rules.md``."""
+    """``python -m celerylint.catalog.docs [--check]``: write or verify ``docs/rules.md``."""
     parser = argparse.ArgumentParser(
         prog=REGENERATE_COMMAND,
         description="Regenerate docs/rules.md from the rule specs in rules/.",

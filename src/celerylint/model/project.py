@@ -15,17 +15,18 @@ from fnmatch import fnmatch
 from pathlib import Path
 from typing import TypeVar
 
-from celerylint import prefilter
-from celerylint.cache import FactsCache
-from celerylint.celery_version import TargetVersion
-from celerylint.config_module import ModuleInterpreter, ModuleState
-from celerylint.facts import CallAssign, ClassFacts, FunctionFacts, ModuleFacts
-from celerylint.loader import FileJob, FileResult, digest, read_files, run_jobs
-from celerylint.modules import ModuleIndex, ModuleName, module_names
-from celerylint.noqa import NoqaMap, relevant_noqa
-from celerylint.parsing import ParseFailure, SourceDecodeError, decode_source, parse_python
-from celerylint.processes import WorkerCommand, is_process_file, worker_commands
-from celerylint.source import SourceFile
+from celerylint.engine.noqa import NoqaMap, relevant_noqa
+from celerylint.engine.pool import digest, read_files, run_jobs
+from celerylint.facts import prefilter
+from celerylint.facts.filework import FileJob, FileResult, process
+from celerylint.facts.schema import CallAssign, ClassFacts, FunctionFacts, ModuleFacts
+from celerylint.model.cache import FactsCache
+from celerylint.model.celery_version import TargetVersion
+from celerylint.model.config_module import ModuleInterpreter, ModuleState
+from celerylint.model.modules import ModuleIndex, ModuleName, module_names
+from celerylint.model.workers import WorkerCommand, is_process_file, worker_commands
+from celerylint.parsing.parse import ParseFailure, SourceDecodeError, decode_source, parse_python
+from celerylint.parsing.source import SourceFile
 
 _T = TypeVar("_T")
 _TEST_WORDS = re.compile(r"(^|[._/-])(tests?|testing|testutils|conftest)([._/-]|$)")
@@ -97,7 +98,7 @@ class Project:
             else:
                 work.append(job)
         by_path = {job.path: job for job in work}
-        for result in run_jobs(work, jobs):
+        for result in run_jobs(process, work, jobs):
             self.remember(by_path[result.path], result)
             self.absorb(result)
 
@@ -423,7 +424,7 @@ def _load_python(project: Project, paths: list[str], decorator_names: list[str],
         if settings.progress is not None:
             settings.progress(1, len(paths))
     by_path = {job.path: job for job in pending}
-    for result in run_jobs(pending, settings.jobs):
+    for result in run_jobs(process, pending, settings.jobs):
         if result.path in passed_over:
             result.parse_error = None  # CEL001 speaks only of files that can hold facts
             result.relevant = False

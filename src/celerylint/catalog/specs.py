@@ -65,10 +65,10 @@ class RuleSpec:
 
 def rules_dir() -> Path:
     """Where the specs live: inside the installed package, else at the repository top."""
-    packaged = Path(__file__).resolve().parent / "rules"
+    packaged = Path(__file__).resolve().parents[1] / "rules"
     if packaged.is_dir():
         return packaged
-    return Path(__file__).resolve().parents[2] / "rules"
+    return Path(__file__).resolve().parents[3] / "rules"
 
 
 class SpecError(Exception):

@@ -11,17 +11,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from celerylint.apps import find_apps
-from celerylint.catalog import load_catalog
-from celerylint.celery_version import TargetVersion, detect_target_version, parse_version
+from celerylint.catalog.specs import load_catalog
 from celerylint.checks import Model, all_rules
-from celerylint.discover import DEFAULT_EXCLUDES, discover, find_project_root, under
+from celerylint.engine.discover import DEFAULT_EXCLUDES, discover, find_project_root, under
+from celerylint.engine.noqa import NoqaComment, NoqaMap, matching_codes, noqa_for_row
+from celerylint.engine.options import FileOptions, ignored_for_file, is_code_ignored
 from celerylint.findings import Finding, Span
 from celerylint.fixes.builders import unused_noqa
-from celerylint.noqa import NoqaComment, NoqaMap, matching_codes, noqa_for_row
-from celerylint.options import FileOptions, ignored_for_file, is_code_ignored
-from celerylint.project import LoadSettings, Project, load_project
-from celerylint.tasks import Task, find_tasks
+from celerylint.model.apps import find_apps
+from celerylint.model.celery_version import TargetVersion, detect_target_version, parse_version
+from celerylint.model.project import LoadSettings, Project, load_project
+from celerylint.model.tasks import Task, find_tasks
 
 UNUSED_NOQA = "CEL002"
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from celerylint.facts.values import Value
 from celerylint.findings import Span
-from celerylint.values import Value
 
 
 @dataclass(frozen=True)

@@ -13,12 +13,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from celerylint.apps import CELERY_TASK_CLASSES, App
-from celerylint.config import Binding
-from celerylint.facts import CallAssign, ClassFacts, Decorator, FunctionFacts
+from celerylint.facts.schema import CallAssign, ClassFacts, Decorator, FunctionFacts
+from celerylint.facts.values import Symbol, Value
 from celerylint.findings import Span
-from celerylint.project import Project
-from celerylint.values import Symbol, Value
+from celerylint.model.apps import CELERY_TASK_CLASSES, App
+from celerylint.model.config import Binding
+from celerylint.model.project import Project
 
 SHARED_TASK = {"celery.shared_task", "celery.app.shared_task", "celery.app.base.shared_task",
                "celery.current_app.task"}

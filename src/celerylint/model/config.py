@@ -14,10 +14,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
-from celerylint import settings_table
-from celerylint.celery_version import Version
+from celerylint.facts.values import Value
 from celerylint.findings import Span
-from celerylint.values import Value
+from celerylint.model import settings_table
+from celerylint.model.celery_version import Version
 
 NAMESPACE_5_7 = (5, 7)
 

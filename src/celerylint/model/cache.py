@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from celerylint import __version__
-from celerylint.codec import DecodeError, encode, loads
-from celerylint.config_module import ModuleState
-from celerylint.loader import FileResult
+from celerylint.facts.filework import FileResult
+from celerylint.model.codec import DecodeError, encode, loads
+from celerylint.model.config_module import ModuleState
 
 FORMAT = 1
 _GITIGNORE = "# created by celerylint\n*\n"

@@ -13,10 +13,10 @@ import ast
 from dataclasses import dataclass, field, replace
 from typing import Callable, Optional
 
-from celerylint.config import Binding
-from celerylint.imports import absolute_module, collect_imports
-from celerylint.source import SourceFile
-from celerylint.values import Evaluator, Value, unknown
+from celerylint.facts.imports import absolute_module, collect_imports
+from celerylint.facts.values import Evaluator, Value, unknown
+from celerylint.model.config import Binding
+from celerylint.parsing.source import SourceFile
 
 Names = dict[str, tuple[Binding, ...]]
 

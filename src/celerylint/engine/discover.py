@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from re import Pattern
 
-from celerylint.options import find_pyproject, glob_to_regex, strip_dot_slash
+from celerylint.engine.options import find_pyproject, glob_to_regex, strip_dot_slash
 
 DEFAULT_EXCLUDES: tuple[str, ...] = (
     ".bzr",

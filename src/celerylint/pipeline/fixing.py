@@ -27,7 +27,8 @@ from pathlib import Path
 from typing import Callable, NamedTuple
 
 from celerylint.findings import Edit, Finding, Fix
-from celerylint.fixes.apply import (
+from celerylint.fixes.view import checked_digest, digest
+from celerylint.pipeline.apply import (
     FileChanged,
     FixError,
     apply_edits,
@@ -36,8 +37,7 @@ from celerylint.fixes.apply import (
     read_snapshot,
     write_atomically,
 )
-from celerylint.fixes.view import checked_digest, digest
-from celerylint.lint import RunResult
+from celerylint.pipeline.check import RunResult
 
 MAX_ROUNDS = 10
 

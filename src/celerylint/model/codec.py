@@ -11,10 +11,14 @@ import dataclasses
 import json
 from typing import Any
 
-from celerylint import config, config_module, facts, findings, loader, noqa, parsing, values
+from celerylint import findings
+from celerylint.engine import noqa
+from celerylint.facts import filework, schema, values
+from celerylint.model import config, config_module
+from celerylint.parsing import parse
 
 _TYPES: dict[str, type] = {}
-for _module in (config, config_module, facts, findings, loader, noqa, parsing, values):
+for _module in (config, config_module, schema, findings, filework, noqa, parse, values):
     for _name in dir(_module):
         _candidate = getattr(_module, _name)
         if isinstance(_candidate, type) and dataclasses.is_dataclass(_candidate):

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from celerylint.findings import Edit
 from celerylint.fixes.view import line_starts, newline_of
-from celerylint.parsing import ParseFailure, SourceDecodeError, decode_source, parse_python
+from celerylint.parsing.parse import ParseFailure, SourceDecodeError, decode_source, parse_python
 
 
 class FixError(Exception):

@@ -3,12 +3,12 @@
 Facts are extracted from :mod:`ast` because it is fast and exact about positions, but
 its grammar is the host interpreter's. ``parse_python`` therefore tries ``ast`` first and
 only on failure reads the file with libcst and lowers the newer constructs (see
-:mod:`celerylint.lowering`) before trying ``ast`` again. Only text that neither accepts
+:mod:`celerylint.parsing.lowering`) before trying ``ast`` again. Only text that neither accepts
 is reported as a syntax error, with the interpreter's own message.
 
 Positions in the returned tree refer to the original text: line numbers are exact for
 every node that survives lowering, and ``col_offset`` stays a UTF-8 byte offset into the
-original line except where ``celerylint.lowering`` documents a shift.
+original line except where ``celerylint.parsing.lowering`` documents a shift.
 """
 
 from __future__ import annotations
@@ -101,7 +101,9 @@ def _ast_parse(source: str, filename: str) -> ast.Module:
 
 
 def _parse_lowered(source: str, filename: str, original: SyntaxError) -> ast.Module | ParseFailure:
-    from celerylint.lowering import lower_source  # imports libcst: keep it off the fast path
+    from celerylint.parsing.lowering import (
+        lower_source,  # imports libcst: keep it off the fast path
+    )
 
     lowered = lower_source(source, (sys.version_info[0], sys.version_info[1]))
     if lowered is None:

@@ -21,9 +21,9 @@ import ast
 from collections.abc import Iterator
 from typing import Callable, Union
 
-from celerylint.facts import BodyEvent
-from celerylint.imports import ImportMap
-from celerylint.source import Position, SourceFile, node_end, node_start
+from celerylint.facts.imports import ImportMap
+from celerylint.facts.schema import BodyEvent
+from celerylint.parsing.source import Position, SourceFile, node_end, node_start
 
 _FunctionNode = Union[ast.FunctionDef, ast.AsyncFunctionDef]
 _NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)

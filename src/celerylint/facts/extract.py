@@ -10,9 +10,11 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
-from celerylint import prefilter
-from celerylint.evidence import EvidenceScanner
-from celerylint.facts import (
+from celerylint.facts import prefilter
+from celerylint.facts.calls import EvidenceScanner
+from celerylint.facts.imports import ImportMap, collect_imports
+from celerylint.facts.increments import function_events
+from celerylint.facts.schema import (
     CallAssign,
     CallInfo,
     ClassFacts,
@@ -23,11 +25,9 @@ from celerylint.facts import (
     SettingsPointer,
     TaskCall,
 )
+from celerylint.facts.values import Evaluator, Value, unknown
 from celerylint.findings import Span
-from celerylint.imports import ImportMap, collect_imports
-from celerylint.increments import function_events
-from celerylint.source import SourceFile
-from celerylint.values import Evaluator, Value, unknown
+from celerylint.parsing.source import SourceFile
 
 _SETTINGS_ENV = "DJANGO_SETTINGS_MODULE"
 _CONF_MUTATORS = {"append", "extend", "insert", "update", "setdefault", "pop", "add", "__setitem__"}

@@ -58,7 +58,7 @@ def _setting(record: Mapping[str, Any]) -> SettingInfo:
 @functools.cache
 def _table() -> Mapping[str, Any]:
     """Read the packaged JSON once; it ships inside the wheel next to this module."""
-    path = resources.files("celerylint") / "data" / "celery_settings.json"
+    path = resources.files("celerylint.model") / "data" / "celery_settings.json"
     loaded: Mapping[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     return loaded
 

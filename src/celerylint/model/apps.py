@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from celerylint.config import Binding, EffectiveConfig, bind_keys, merge_layers
-from celerylint.config_module import ModuleState
-from celerylint.facts import CallAssign, ConfigWrite
+from celerylint.facts.schema import CallAssign, ConfigWrite
+from celerylint.facts.values import Symbol, Value, unknown
 from celerylint.findings import Span
-from celerylint.project import Project
-from celerylint.values import Symbol, Value, unknown
+from celerylint.model.config import Binding, EffectiveConfig, bind_keys, merge_layers
+from celerylint.model.config_module import ModuleState
+from celerylint.model.project import Project
 
 CELERY_CLASSES = {"celery.Celery", "celery.app.Celery", "celery.app.base.Celery"}
 CELERY_TASK_CLASSES = {"celery.Task", "celery.app.task.Task", "celery.task.Task",

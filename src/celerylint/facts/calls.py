@@ -23,10 +23,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import NamedTuple, Union
 
-from celerylint.facts import Argument, CallSite
-from celerylint.imports import ImportMap
-from celerylint.source import Position, SourceFile, node_end, node_start
-from celerylint.values import Evaluator
+from celerylint.facts.imports import ImportMap
+from celerylint.facts.schema import Argument, CallSite
+from celerylint.facts.values import Evaluator
+from celerylint.parsing.source import Position, SourceFile, node_end, node_start
 
 _TASK_METHODS = {"delay", "apply_async", "s", "si", "signature", "send_task"}
 # Where a task call can be: the method name after a dot. Scopes without one are not

@@ -9,10 +9,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from celerylint.catalog import load_catalog
+from celerylint.catalog.specs import load_catalog
 from celerylint.findings import Finding
-from celerylint.fixes.diff import unified_diff
-from celerylint.fixes.runner import (
+from celerylint.pipeline.check import RunResult
+from celerylint.pipeline.diff import unified_diff
+from celerylint.pipeline.fixing import (
     AppliedFix,
     FixOutcome,
     Recheck,
@@ -20,7 +21,6 @@ from celerylint.fixes.runner import (
     fix_project,
     private_copy,
 )
-from celerylint.lint import RunResult
 from celerylint.report import display_path
 
 

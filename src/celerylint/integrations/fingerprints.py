@@ -21,8 +21,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from celerylint.findings import Finding, Span
-from celerylint.parsing import SourceDecodeError, decode_source
-from celerylint.source import SourceFile
+from celerylint.parsing.parse import SourceDecodeError, decode_source
+from celerylint.parsing.source import SourceFile
 
 FINGERPRINT_KEY = "celerylint/v1"
 _SEPARATOR = "\x1f"
