@@ -1,37 +1,152 @@
 """The per-file facts cache in ``.celerylint_cache/`` (or ``--cache-dir``).
 
-One JSON file per tool version and settings, holding each file's FileResult under a key
-made of its content hash and what else shapes its facts (its import name). Writes go to a
-temporary file renamed into place, so concurrent runs never leave a torn file (the last
-one wins); a file that cannot be read or decoded is ignored and rebuilt.
+One JSON file per tool version, settings and *code*, holding each file's FileResult under
+a key made of its content hash and what else shapes its facts (its import name). Writes go
+to a temporary file renamed into place, so concurrent runs never leave a torn file (the
+last one wins); a file that cannot be read or decoded is ignored and rebuilt.
+
+Why the file is keyed on the code: a cached result is only as good as the extractor that
+produced it. A hand-bumped format number was forgotten as soon as the extractor changed,
+and then a warm run reported something else than a cold one, silently. So the key is
+derived from what decides the cached data (see `code_key`): the facts schema (every class
+the codec revives, with its fields) and the source text of every module that extracts
+facts or computes a cached state. Any edit there, even to a comment, starts a new cache
+file; an unchanged install keeps the same key in every process, so warm runs stay warm.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import hashlib
+import importlib.util
 import json
 import os
+import pkgutil
+import re
 import tempfile
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 from celerylint import __version__
 from celerylint.facts.filework import FileResult
-from celerylint.model.codec import DecodeError, encode, loads
+from celerylint.model.codec import DecodeError, encode, loads, revivable_types
 from celerylint.model.config_module import ModuleState
 
-FORMAT = 1
 _GITIGNORE = "# created by celerylint\n*\n"
+
+#: Packages whose every module decides what facts a file yields. They are listed on disk,
+#: not named module by module, so a new extraction module is covered without a thought.
+_EXTRACTION_PACKAGES = ("celerylint.facts", "celerylint.parsing")
+#: Single modules whose code shapes what is cached: the settings-module interpreter (its
+#: states are cached), the noqa scanner (its maps are cached in each FileResult), the
+#: codec (the on-disk encoding) and this module (the file layout and its validation).
+_CACHED_MODULES = ("celerylint.model.config_module", "celerylint.engine.noqa",
+                   "celerylint.model.codec", "celerylint.model.cache")
+
+
+@functools.lru_cache(maxsize=1)
+def code_key() -> str:
+    """A digest of the code that decides what the cache holds, computed once per process.
+
+    It covers the facts schema (`schema_text` of every class the codec can revive) and
+    the bytes of every module named by `code_modules`, each read from the file it is
+    loaded from (never importing anything, and nothing of the checked project). It is the
+    same in every process running the same code, and changes with any edit to that code.
+    """
+    digest = hashlib.blake2b(digest_size=16)
+    digest.update(schema_text(revivable_types()).encode())
+    for name in code_modules():
+        data = _module_bytes(name)
+        digest.update(f"\0{name}\0{len(data)}\0".encode())
+        digest.update(data)
+    return digest.hexdigest()
+
+
+def code_modules() -> list[str]:
+    """The modules whose source is part of the key, sorted: every module (and subpackage)
+    of the extraction packages, as found on disk, and the single modules above."""
+    names = set(_CACHED_MODULES)
+    for package in _EXTRACTION_PACKAGES:
+        names.update(_package_modules(package))
+    return sorted(names)
+
+
+def _package_modules(package: str) -> Iterator[str]:
+    """The package and every module below it, found by listing its directories."""
+    yield package
+    spec = importlib.util.find_spec(package)
+    locations = spec.submodule_search_locations if spec is not None else None
+    for info in pkgutil.iter_modules(list(locations or ()), prefix=f"{package}."):
+        if info.ispkg:
+            yield from _package_modules(info.name)
+        else:
+            yield info.name
+
+
+def _module_bytes(name: str) -> bytes:
+    """The file a module is (or would be) loaded from: its source in a checkout or a wheel,
+    whatever the loader reads in a zip. Empty when there is no such file (a frozen
+    module), and then the tool version alone stands for that module's code."""
+    spec = importlib.util.find_spec(name)
+    if spec is None or spec.origin is None:
+        return b""
+    try:
+        return Path(spec.origin).read_bytes()
+    except OSError:
+        pass
+    get_data = getattr(spec.loader, "get_data", None)
+    try:
+        data = get_data(spec.origin) if callable(get_data) else None
+    except OSError:
+        data = None
+    return data if isinstance(data, bytes) else b""
+
+
+_ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
+
+
+def schema_text(types: Iterable[type]) -> str:
+    """One line per dataclass: its qualified name and, per field, its name, annotation
+    and default. Defaults count, not only their presence: `encode` leaves out a field equal
+    to its default, so a changed default would change what an old file decodes to."""
+    lines = []
+    for cls in types:
+        if not dataclasses.is_dataclass(cls):
+            continue
+        fields = ", ".join(f"{field.name}: {_annotation(field.type)}{_default_text(field)}"
+                           for field in dataclasses.fields(cls))
+        lines.append(f"{cls.__module__}.{cls.__qualname__}({fields})")
+    return "\n".join(sorted(lines))
+
+
+def _annotation(annotation: object) -> str:
+    """The annotation as written (a string under postponed evaluation), else its repr."""
+    return annotation if isinstance(annotation, str) else _ADDRESS.sub("", repr(annotation))
+
+
+def _default_text(field: dataclasses.Field[Any]) -> str:
+    """`` = repr`` of a default, `` = factory()`` of a default factory, else nothing;
+    memory addresses are dropped so the text is the same in every process."""
+    if field.default is not dataclasses.MISSING:
+        return " = " + _ADDRESS.sub("", repr(field.default))
+    factory = field.default_factory
+    if factory is not dataclasses.MISSING:
+        name = getattr(factory, "__qualname__", None) or type(factory).__qualname__
+        return f" = {getattr(factory, '__module__', '')}.{name}()"
+    return ""
 
 
 class FactsCache:
-    """Cached FileResults of one project for one tool version and one settings salt."""
+    """Cached FileResults of one project for one tool version, one settings salt and
+    one version of the extraction code (`code_key`)."""
 
     def __init__(self, directory: Path, salt: str) -> None:
         self.directory = directory
-        key = hashlib.blake2b(f"{FORMAT}|{__version__}|{salt}".encode(),
-                              digest_size=8).hexdigest()
-        self.path = directory / f"facts-{key}.json"
+        self.key = hashlib.blake2b(f"{code_key()}|{__version__}|{salt}".encode(),
+                                   digest_size=8).hexdigest()
+        self.path = directory / f"facts-{self.key}.json"
         self._entries: dict[str, Any] = {}
         self._fresh: dict[str, Any] = {}
         self._states: dict[str, Any] = {}
@@ -46,7 +161,8 @@ class FactsCache:
             raw = loads(self.path.read_text(encoding="utf-8"))
         except (OSError, DecodeError, RecursionError, UnicodeDecodeError):
             return
-        if not isinstance(raw, dict) or raw.get("version") != __version__:
+        if not isinstance(raw, dict) or raw.get("version") != __version__ or (
+                raw.get("key") != self.key):
             return
         entries = raw.get("entries")
         if isinstance(entries, dict):
@@ -98,7 +214,8 @@ class FactsCache:
             ignore = self.directory / ".gitignore"
             if not ignore.exists():
                 ignore.write_text(_GITIGNORE, encoding="utf-8")
-            data = json.dumps(encode({"version": __version__, "entries": self._fresh,
+            data = json.dumps(encode({"version": __version__, "key": self.key,
+                                      "entries": self._fresh,
                                       "states": self._fresh_states}),
                               separators=(",", ":"), sort_keys=True)
             handle, temp = tempfile.mkstemp(dir=self.directory, prefix=".facts-", suffix=".tmp")

@@ -25,6 +25,12 @@ for _module in (config, config_module, schema, findings, filework, noqa, parse, 
             _TYPES[_candidate.__name__] = _candidate
 
 
+def revivable_types() -> tuple[type, ...]:
+    """Every dataclass a cache file may hold, in registry order: the facts schema, which
+    the cache key digests so that a change to any of these classes orphans old files."""
+    return tuple(_TYPES.values())
+
+
 class DecodeError(ValueError):
     """The data is not an encoding of celerylint facts."""
 
