@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from celerylint.engine.globs import glob_to_regex
 from celerylint.engine.options import (
     FileOptions,
     OptionsError,
     find_pyproject,
-    glob_to_regex,
     ignored_for_file,
     is_code_ignored,
     load_options,

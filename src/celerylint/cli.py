@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Callable, NoReturn
+from typing import Callable, NoReturn
 
 import click
 
@@ -21,9 +21,15 @@ from celerylint import __version__
 from celerylint.catalog.docs import render_rule
 from celerylint.catalog.specs import SpecError, default_codes, load_catalog
 from celerylint.engine.discover import find_project_root
-from celerylint.engine.options import FileOptions, OptionsError, load_options, merge, select_codes
+from celerylint.engine.options import (
+    CACHE_DIR,
+    FileOptions,
+    OptionsError,
+    load_options,
+    merge,
+    select_codes,
+)
 from celerylint.engine.pool import default_jobs
-from celerylint.facts.values import jsonable
 from celerylint.findings import SEVERITY_ORDER, Finding
 from celerylint.integrations.baseline import (
     BaselineError,
@@ -31,11 +37,11 @@ from celerylint.integrations.baseline import (
     read_baseline,
     write_baseline,
 )
-from celerylint.model.celery_version import TargetVersion
-from celerylint.model.project import LoadSettings
+from celerylint.model.loading import LoadSettings
 from celerylint.pipeline.check import RunResult, build_model, run, target_version
 from celerylint.pipeline.fixing import retarget
 from celerylint.pipeline.session import FixMode, diff_summary, fixed_lines, run_fixes, unsafe_left
+from celerylint.report import config as config_report
 from celerylint.report import github as github_report
 from celerylint.report import gitlab as gitlab_report
 from celerylint.report import json as json_report
@@ -80,9 +86,6 @@ def _load_settings(root: Path, options: FileOptions, jobs: int | None, no_cache:
         directory = cache_dir or configured or root / CACHE_DIR
     return LoadSettings(jobs=jobs or default_jobs(), cache_dir=directory,
                         prefilter=not os.environ.get("CELERYLINT_NO_PREFILTER"))
-
-
-CACHE_DIR = ".celerylint_cache"
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -259,85 +262,11 @@ def config_command(path: Path | None, output_format: str, celery_version: str | 
         version = target_version(root, options, celery_version)
     except ValueError as exc:
         _fail(str(exc))
-    model = build_model(root, options, version)
-    apps = [_app_dict(root, app, version) for app in model.apps]
+    model = build_model(root, options, version, None, frozenset())
     if output_format == "json":
-        sys.stdout.write(json.dumps({"celery_version": _version_dict(version), "apps": apps},
-                                    indent=2, ensure_ascii=False) + "\n")
+        sys.stdout.write(config_report.render_json(root, model.apps, version))
         return
-    out = text_report.console()
-    out.print(f"target Celery version: {_version_text(version)}")
-    if not apps:
-        out.print("no Celery app found")
-    for app in apps:
-        _print_app(out, app)
-
-
-def _version_text(version: TargetVersion) -> str:
-    if version.version is None:
-        return "unknown"
-    return f"{version.version[0]}.{version.version[1]} ({version.source})"
-
-
-def _version_dict(version: TargetVersion) -> Any:
-    if version.version is None:
-        return {"version": None, "source": version.source}
-    return {"version": f"{version.version[0]}.{version.version[1]}", "source": version.source}
-
-
-def _app_dict(root: Path, app: Any, version: TargetVersion) -> Any:
-    from celerylint.report import display_path
-
-    config = app.config
-    settings = {}
-    for name in sorted(config.bindings):
-        values = []
-        for binding in config.bindings[name]:
-            ok, data = binding.value.try_plain()
-            values.append({
-                "value": jsonable(data) if ok else None,
-                "known": ok,
-                "display": binding.value.display(),
-                "key": binding.key,
-                "file": display_path(root, binding.path),
-                "line": binding.span.row,
-                "conditional": binding.conditional,
-                "read_by_celery": {True: "yes", False: "no", None: "depends on version"}[
-                    binding.effective],
-            })
-        settings[name] = values
-    return {
-        "app": app.label,
-        "file": display_path(root, app.path),
-        "line": app.span.row,
-        "namespace": config.namespace,
-        "sources": [{"target": t, "file": display_path(root, p), "line": s.row}
-                    for t, p, s in config.sources],
-        "unknown": {"all": config.open_reason or None, "settings": sorted(config.unknown)},
-        "settings": settings,
-    }
-
-
-def _print_app(out: Any, app: Any) -> None:
-    out.print()
-    namespace = f", namespace {app['namespace']!r}" if app["namespace"] else ""
-    out.print(f"app {app['app']!r} ({app['file']}:{app['line']}){namespace}")
-    for source in app["sources"]:
-        out.print(f"  config source: {source['target']} ({source['file']}:{source['line']})")
-    if app["unknown"]["all"]:
-        out.print(f"  any setting may be unknown: {app['unknown']['all']}")
-    for name in app["unknown"]["settings"]:
-        out.print(f"  {name} = unknown (changed at run time)")
-    for name, values in app["settings"].items():
-        for value in values:
-            flags = []
-            if value["conditional"]:
-                flags.append("conditional")
-            if value["read_by_celery"] != "yes":
-                flags.append(f"read by Celery: {value['read_by_celery']}")
-            extra = f" [{', '.join(flags)}]" if flags else ""
-            out.print(f"  {name} = {value['display']}  ({value['file']}:{value['line']}"
-                      f" {value['key']}){extra}")
+    config_report.render_text(text_report.console(), root, model.apps, version)
 
 
 @cli.command()

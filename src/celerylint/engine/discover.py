@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from re import Pattern
 
-from celerylint.engine.options import find_pyproject, glob_to_regex, strip_dot_slash
+from celerylint.engine.globs import glob_to_regex, strip_dot_slash
+from celerylint.engine.options import find_pyproject
 
 DEFAULT_EXCLUDES: tuple[str, ...] = (
     ".bzr",
