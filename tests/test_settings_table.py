@@ -97,14 +97,6 @@ def test_since(name: str, since: tuple[int, int]) -> None:
     assert settings_table.settings()[name].since == since
 
 
-def test_exists_in() -> None:
-    info = settings_table.settings()["task_retry_on_worker_lost"]
-    assert not settings_table.exists_in(info, (5, 6))
-    assert settings_table.exists_in(info, (5, 7))
-    assert settings_table.exists_in(info, (6, 0))
-    assert not settings_table.exists_in(info, (4, 4))
-
-
 def test_special_defaults() -> None:
     table = settings_table.settings()
     assert table["result_expires"].default == "datetime.timedelta(days=1)"
@@ -120,38 +112,11 @@ def test_namespaced_name() -> None:
     assert not settings_table.old_name_is_namespaced(info)
 
 
-def test_undeclared_keys() -> None:
-    undeclared = settings_table.undeclared_keys()
-    assert undeclared == {
-        "result_backend_thread_safe", "gcs_threadpool_maxsize", "firestore_project",
-        "cassandra_secure_bundle_path", "CELERY_DB_REUSE_MAX", "override_backends",
-        "TIME_ZONE",
-    }
-    assert not undeclared & (set(defaults.SETTING_KEYS) | set(defaults._OLD_SETTING_KEYS))
-    # CELERY_FACTS lists broker_host as undeclared, but Celery declares it (defaults.py:105).
-    assert settings_table.settings()["broker_host"].old_name == "BROKER_HOST"
-
-
 def test_mappings_are_read_only_and_cached() -> None:
     assert settings_table.settings() is settings_table.settings()
     table: Any = settings_table.settings()
     with pytest.raises(TypeError):
         table["x"] = SettingInfo("x", "X", "string", None, (5, 0))
-
-
-def test_closest_names_ignores_case_and_keeps_spelling() -> None:
-    names = list(settings_table.settings()) + list(settings_table.by_old_name())
-    assert settings_table.closest_names("task_acks_lates", names)[0] == "task_acks_late"
-    assert settings_table.closest_names("celery_acks_late", names)[0] == "CELERY_ACKS_LATE"
-    assert settings_table.closest_names("xyzzy", names) == []
-    assert len(settings_table.closest_names("worker_concurency", names, n=2)) == 2
-
-
-def test_closest_names_returns_every_spelling_of_a_match() -> None:
-    assert settings_table.closest_names("Broker_Urll", ["broker_url", "BROKER_URL"]) == [
-        "broker_url", "BROKER_URL"]
-    assert settings_table.closest_names("broker_url", ["BROKER_URL", "BROKER_URL"]) == [
-        "BROKER_URL"]
 
 
 def run_script(*args: str) -> subprocess.CompletedProcess[str]:

@@ -45,7 +45,11 @@ class Finding:
     """One problem at one place.
 
     `path` is the file's project-relative, `/`-separated path; reporters make it relative
-    to the current directory.
+    to the current directory. `message` says what is wrong, with the names involved, in
+    at most about 100 characters; `hint` says what to do, in one sentence ending with a
+    period. The long explanation is the rule's documentation (``rules/CELnnn.toml``).
+    Like the fix, the hint is not part of a finding's identity: equality, ordering,
+    deduplication and fingerprints ignore it.
     """
 
     code: str
@@ -54,7 +58,15 @@ class Finding:
     span: Span
     severity: Severity | None = None
     fix: Fix | None = field(default=None, compare=False)
+    hint: str = field(default="", compare=False)
 
     def sort_key(self) -> tuple[str, int, int, str, str]:
         """Order of every report: file, row, column, code, then message for ties."""
         return (self.path, self.span.row, self.span.column, self.code, self.message)
+
+    def message_with_hint(self) -> str:
+        """The message and the hint as two sentences, for formats with one text field."""
+        if not self.hint:
+            return self.message
+        stop = "" if self.message.endswith((".", "!", "?")) else "."
+        return f"{self.message}{stop} {self.hint}"

@@ -41,20 +41,25 @@ from typing import Any, Callable
 
 from celerylint import __version__
 from celerylint.catalog.specs import default_codes, load_catalog
-from celerylint.checks import Model
-from celerylint.cli import CACHE_DIR
+from celerylint.checks.meta.unused_noqa import UnusedNoqa
 from celerylint.engine.discover import find_project_root
 from celerylint.engine.noqa import scan_noqa
-from celerylint.engine.options import FileOptions, OptionsError, load_options, select_codes
+from celerylint.engine.options import (
+    CACHE_DIR,
+    FileOptions,
+    OptionsError,
+    load_options,
+    select_codes,
+)
 from celerylint.engine.pool import default_jobs
 from celerylint.facts.extract import extract
 from celerylint.findings import Finding
-from celerylint.model.apps import find_apps
-from celerylint.model.project import LoadSettings, Project
-from celerylint.model.tasks import find_tasks
+from celerylint.model.build import Model, Need, link
+from celerylint.model.loading import LoadSettings
+from celerylint.model.project import Project
 from celerylint.parsing.parse import SourceDecodeError, decode_source
 from celerylint.parsing.source import SourceFile
-from celerylint.pipeline.check import UNUSED_NOQA, build_model, check_model, target_version
+from celerylint.pipeline.check import build_model, check_model, needs_of, target_version
 
 Report = tuple[int, int, str, type[Any]]
 Selected = Callable[[str], bool]
@@ -78,9 +83,9 @@ class ProjectContext:
         options = load_options(pyproject if pyproject.is_file() else None, list(catalog))
         chosen = select_codes(list(catalog), default_codes(catalog), options.select,
                               options.ignore, options.extend_select)
-        selected = frozenset(c for c in chosen if c != UNUSED_NOQA and flake8_selected(c))
+        selected = frozenset(c for c in chosen if c != UnusedNoqa.code and flake8_selected(c))
         model = build_model(root, options, target_version(root, options, None),
-                            _load_settings(root, options))
+                            _load_settings(root, options), selected)
         model.project.save_cache()
         context = cls(root, options, selected, model, {})
         context.findings = context.by_file(model)
@@ -105,7 +110,8 @@ class ProjectContext:
             return []  # excluded from the project: `celerylint check` reports nothing there
         if _same_text(_disk_text(self.root / path), text) or not isinstance(tree, ast.Module):
             return self.findings.get(path, [])
-        return self.by_file(_with_buffer(self.model.project, path, text, tree)).get(path, [])
+        model = _with_buffer(self.model.project, path, text, tree, needs_of(self.selected))
+        return self.by_file(model).get(path, [])
 
 
 def _load_settings(root: Path, options: FileOptions) -> LoadSettings:
@@ -128,14 +134,15 @@ class _BufferedProject(Project):
         return super().parse(path)
 
 
-def _with_buffer(project: Project, path: str, text: str, tree: ast.Module) -> Model:
+def _with_buffer(project: Project, path: str, text: str, tree: ast.Module,
+                 needs: list[Need]) -> Model:
     """The project relinked with `path` holding `text`, its facts taken from `tree`.
 
     Containers are copied so the shared context stays as it was; interpreted config
     modules are dropped, since any of them may read the buffered file.
     """
     copied = {f.name: _detached(getattr(project, f.name)) for f in fields(project)}
-    copied.update(_states={}, internal_errors=[])
+    copied.update(_states={}, internal_errors=[], frozen=False)
     buffered = _BufferedProject(**copied)
     buffered.parse_errors.pop(path, None)
     buffered.read_errors.pop(path, None)
@@ -144,8 +151,7 @@ def _with_buffer(project: Project, path: str, text: str, tree: ast.Module) -> Mo
     name = project.names[path]
     buffered.modules[path] = extract(source, tree, name.name, name.is_package)
     buffered.noqa[path] = scan_noqa(text)
-    apps = find_apps(buffered)
-    return Model(buffered, apps, find_tasks(buffered, apps))
+    return link(buffered, needs)
 
 
 def _detached(value: Any) -> Any:

@@ -18,7 +18,7 @@ from pathlib import Path, PurePosixPath
 
 from celerylint.catalog.specs import Example, RuleSpec, load_catalog
 
-DOCS_PATH = Path(__file__).resolve().parents[2] / "docs" / "rules.md"
+DOCS_PATH = Path(__file__).resolve().parents[3] / "docs" / "rules.md"
 REGENERATE_COMMAND = "python -m celerylint.catalog.docs"
 
 # Fence languages by file suffix or whole name; anything else is shown as plain text.

@@ -10,10 +10,9 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
-from celerylint.facts import prefilter
 from celerylint.facts.calls import EvidenceScanner
 from celerylint.facts.imports import ImportMap, collect_imports
-from celerylint.facts.increments import function_events
+from celerylint.facts.increments import function_events, may_increment
 from celerylint.facts.schema import (
     CallAssign,
     CallInfo,
@@ -310,7 +309,7 @@ class _Extractor:
                 has_varargs=args.vararg is not None,
                 has_varkw=args.kwarg is not None,
                 events=tuple(function_events(node, self.source, self.imports))
-                if prefilter.may_increment(text) else (),
+                if may_increment(text) else (),
                 calls=tuple(self._direct_calls(node)) if may_be_task else (),
             )
         )
@@ -368,12 +367,12 @@ class _Extractor:
                 return None
             call = self.call_info(expr)
             assert call is not None
-            return Decorator(callee, True, call.keywords, call.keyword_spans, call.has_splat,
+            return Decorator(callee, call.keywords, call.keyword_spans, call.has_splat,
                              len(call.args), span)
         callee = self.imports.resolve(expr)
         if callee is None:
             return None
-        return Decorator(callee, False, {}, {}, False, 0, span)
+        return Decorator(callee, {}, {}, False, 0, span)
 
     def task_call_form(self, call: ast.Call) -> None:
         """``app.task(name="x")(func)``: a decorator applied by hand to a function."""

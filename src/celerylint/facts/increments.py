@@ -18,6 +18,7 @@ a timeout (``p.set(key, 0, nx=True, ex=60); p.incr(key)``, ``cache.add(key, 0, 6
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator
 from typing import Callable, Union
 
@@ -49,6 +50,19 @@ _TEXT_METHODS = {"join", "format", "zfill", "strip", "lstrip", "rstrip", "lower"
 _MAX_TEXT = 80
 
 _Pos = Position
+
+
+# What every CEL501 event needs in its text: an attribute increment counts only when the
+# object is saved (`.save(`), an update needs an F() expression, a counter its method.
+_INCREMENT = re.compile(
+    rb"\bF\(|\.a?save\(|\.(?:incr|decr|incrby|decrby|hincrby|hincrbyfloat|incrbyfloat"
+    rb"|zincrby)\("
+)
+
+
+def may_increment(text: bytes) -> bool:
+    """Can this code hold an increment event? (A cheap test on text, before parsing.)"""
+    return _INCREMENT.search(text) is not None
 
 
 def function_events(node: _FunctionNode, source: SourceFile,

@@ -55,35 +55,3 @@ _CEL_NOQA = re.compile(rb"(?i:noqa)[ \t]*:[\w, \t]*?\bCEL[0-9]")
 def may_hold_noqa_codes(data: bytes) -> bool:
     """A ``# noqa`` naming CEL codes (CEL002 reads those even in files without facts)."""
     return b"noqa" in data and _CEL_NOQA.search(data) is not None
-
-
-# What every CEL501 event needs in its text: an attribute increment counts only when the
-# object is saved (`.save(`), an update needs an F() expression, a counter its method.
-_INCREMENT = re.compile(
-    rb"\bF\(|\.a?save\(|\.(?:incr|decr|incrby|decrby|hincrby|hincrbyfloat|incrbyfloat"
-    rb"|zincrby)\("
-)
-_TOP_LEVEL = re.compile(rb"^(?=[^\s#)\]}])", re.MULTILINE)
-
-
-def function_text(data: bytes, name: str) -> bytes | None:
-    """The text of top-level function `name`, from its ``def`` to the next top-level
-    statement; None when it cannot be found that simply (then the caller parses)."""
-    start = re.search(rb"^(?:async[ \t]+)?def[ \t]+" + re.escape(name.encode()) + rb"\b",
-                      data, re.MULTILINE)
-    if start is None:
-        return None
-    end = data.find(b"\n", start.end()) + 1
-    while True:
-        following = _TOP_LEVEL.search(data, end) if end > 0 else None
-        end = following.start() if following is not None else len(data)
-        region = data[start.start():end]
-        # A line at column 0 inside a triple-quoted string does not end the function.
-        if end == len(data) or (region.count(b'"""') % 2 == 0 and region.count(b"'''") % 2 == 0):
-            return region
-        end = data.find(b"\n", end) + 1
-
-
-def may_increment(text: bytes) -> bool:
-    """Can this code hold a CEL501 event?"""
-    return _INCREMENT.search(text) is not None

@@ -58,7 +58,6 @@ class Decorator:
     """A decorator of a function: its callee and, when called, its options."""
 
     callee: str
-    called: bool
     keywords: dict[str, Value]
     keyword_spans: dict[str, Span]
     has_splat: bool
@@ -103,7 +102,6 @@ class ClassFacts:
     bases: tuple[str, ...]
     attributes: dict[str, Value]
     methods: tuple[str, ...]
-    method_events: tuple[tuple[str, tuple[BodyEvent, ...]], ...] = ()
 
 
 @dataclass(frozen=True)

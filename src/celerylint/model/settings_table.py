@@ -8,10 +8,9 @@ importing it would tie the linter to one Celery version), so the facts come from
 
 from __future__ import annotations
 
-import difflib
 import functools
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
 from types import MappingProxyType
@@ -96,37 +95,3 @@ def old_name_is_namespaced(info: SettingInfo) -> bool:
     name in a Django-style config.
     """
     return info.old_name == namespaced_name(info)
-
-
-@functools.cache
-def undeclared_keys() -> frozenset[str]:
-    """Return keys Celery reads without declaring them (e.g. ``TIME_ZONE``, ``override_backends``).
-
-    They are absent from :func:`settings` but are real settings, so they are never unknown.
-    """
-    return frozenset(str(key) for key in _table()["undeclared"])
-
-
-def exists_in(info: SettingInfo, version: tuple[int, int]) -> bool:
-    """Tell whether Celery ``version`` (major, minor) declares the setting.
-
-    Only the first version is recorded: a setting is assumed to exist in every later
-    version, including versions newer than the table's Celery.
-    """
-    return version >= info.since
-
-
-def closest_names(name: str, candidates: Iterable[str], n: int = 3) -> list[str]:
-    """Return up to ``n`` candidates that look like ``name``, best first (for "did you mean").
-
-    Matching ignores case, because old names are upper case and new names lower case and a
-    typo may be in either style; the candidates are returned in their own spelling.
-    Candidates that differ only in case are all returned, in their input order.
-    """
-    by_folded: dict[str, list[str]] = {}
-    for candidate in candidates:
-        spellings = by_folded.setdefault(candidate.lower(), [])
-        if candidate not in spellings:
-            spellings.append(candidate)
-    matches = difflib.get_close_matches(name.lower(), list(by_folded), n=n)
-    return [spelling for match in matches for spelling in by_folded[match]][:n]

@@ -1,8 +1,9 @@
 """One lint run: discover, load the project model, run the selected rules, then apply
 per-file ignores and ``# noqa`` comments (reporting the dead ones as CEL002).
 
-The CLI, and later the flake8 plugin and pre-commit hooks, all go through here, so they
-see the same model and agree on every finding.
+The CLI, the flake8 plugin and the pre-commit hooks all go through here, so they see the
+same model and agree on every finding. The model is built and frozen before any rule
+runs, so the order rules run in never changes a finding.
 """
 
 from __future__ import annotations
@@ -12,18 +13,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from celerylint.catalog.specs import load_catalog
-from celerylint.checks import Model, all_rules
-from celerylint.engine.discover import DEFAULT_EXCLUDES, discover, find_project_root, under
-from celerylint.engine.noqa import NoqaComment, NoqaMap, matching_codes, noqa_for_row
+from celerylint.checks.meta.unused_noqa import UnusedNoqa
+from celerylint.checks.registry import all_rules
+from celerylint.engine.discover import find_project_root, under
+from celerylint.engine.noqa import matching_codes, noqa_for_row, suppresses
 from celerylint.engine.options import FileOptions, ignored_for_file, is_code_ignored
-from celerylint.findings import Finding, Span
-from celerylint.fixes.builders import unused_noqa
-from celerylint.model.apps import find_apps
-from celerylint.model.celery_version import TargetVersion, detect_target_version, parse_version
-from celerylint.model.project import LoadSettings, Project, load_project
-from celerylint.model.tasks import Task, find_tasks
-
-UNUSED_NOQA = "CEL002"
+from celerylint.findings import Finding
+from celerylint.model import build
+from celerylint.model.build import Model, Need
+from celerylint.model.celery_version import TargetVersion, resolve_target_version
+from celerylint.model.loading import LoadSettings
+from celerylint.model.project import Project
 
 
 @dataclass
@@ -41,35 +41,20 @@ class RunResult:
 def target_version(root: Path, options: FileOptions, given: str | None) -> TargetVersion:
     """``--celery-version`` > ``celery-version`` in the config > the declared requirement."""
     if given:
-        return TargetVersion(parse_version(given), "--celery-version")
-    if options.celery_version:
-        return TargetVersion(parse_version(options.celery_version), "[tool.celerylint]")
-    return detect_target_version(root)
+        return resolve_target_version(root, given)
+    return resolve_target_version(root, options.celery_version, "[tool.celerylint]")
+
+
+def needs_of(selected: frozenset[str]) -> list[Need]:
+    """What the selected rules need loaded beyond apps and tasks, in code order."""
+    rules = all_rules()
+    return [need for code in sorted(selected) if code in rules for need in rules[code].needs]
 
 
 def build_model(root: Path, options: FileOptions, version: TargetVersion,
-                load: LoadSettings | None = None) -> Model:
-    """Load every file under `root` and link apps and tasks."""
-    excludes = options.exclude if options.exclude is not None else DEFAULT_EXCLUDES
-    files = discover(root, excludes, options.extend_exclude)
-    project = load_project(root, files, version, options.test_patterns,
-                           options.task_decorators, options.django_settings_module, load)
-    apps = find_apps(project)
-    tasks = find_tasks(project, apps)
-    project.prefetch(_called_modules(project, tasks), load.jobs if load else 1)
-    return Model(project, apps, tasks)
-
-
-def _called_modules(project: Project, tasks: list[Task]) -> set[str]:
-    """Files holding the functions task bodies call (CEL501 reads them)."""
-    paths = set()
-    for task in tasks:
-        for origin, _ in task.facts.calls if task.facts else ():
-            split = project.index.split(origin)
-            if split is not None and split[1] and "." not in split[1] and (
-                    project.may_increment(origin)):
-                paths.add(split[0])
-    return paths
+                load: LoadSettings | None, selected: frozenset[str]) -> Model:
+    """The frozen model of the project under `root`, with what `selected` rules need."""
+    return build.build_model(root, options, version, load, needs_of(selected))
 
 
 def relative_targets(root: Path, paths: Sequence[Path]) -> list[str]:
@@ -95,7 +80,7 @@ def run(
     """Check the project that holds `paths`; report findings in `paths` only."""
     root = root or find_project_root(list(paths))
     version = version or target_version(root, options, None)
-    model = build_model(root, options, version, load)
+    model = build_model(root, options, version, load, selected)
     targets = relative_targets(root, paths)
     raw = [f for f in check_model(model, options, selected) if under(f.path, targets)]
     shown, suppressed = apply_noqa(model.project, raw, selected)
@@ -109,12 +94,9 @@ def run(
 def check_model(model: Model, options: FileOptions, selected: frozenset[str]) -> list[Finding]:
     """Every finding of the `selected` rules in the whole project, per-file ignores
     applied, before ``# noqa`` (the flake8 plugin leaves noqa to flake8)."""
-    rules = all_rules()
     raw: list[Finding] = []
-    # CEL001 last: files the other rules load on demand may add syntax errors.
-    for code in sorted(selected, key=lambda c: (c == "CEL001", c)):
-        rule = rules.get(code)
-        if rule is None:
+    for code, rule in all_rules().items():
+        if code not in selected:
             continue
         try:
             raw.extend(rule.check(model))
@@ -150,53 +132,12 @@ def apply_noqa(
             suppressed += 1
             continue
         comment = noqa_for_row(noqa, finding.span.row)
-        if comment is None:
+        if comment is None or not suppresses(comment, finding.code):
             shown.append(finding)
             continue
-        matches = matching_codes(comment, finding.code) if comment.codes is not None else []
-        if comment.codes is None or matches:
-            suppressed += 1
-            used.setdefault((finding.path, comment.row), set()).update(m.code for m in matches)
-        else:
-            shown.append(finding)
-    if UNUSED_NOQA in selected:
-        shown.extend(_unused_noqa(project, used, selected, known))
+        suppressed += 1
+        used.setdefault((finding.path, comment.row), set()).update(
+            m.code for m in matching_codes(comment, finding.code))
+    if UnusedNoqa.code in selected:
+        shown.extend(UnusedNoqa().dead_codes(project, used, selected, known))
     return shown, suppressed
-
-
-def _unused_noqa(
-    project: Project, used: dict[tuple[str, int], set[str]], selected: frozenset[str], known: set[str]
-) -> list[Finding]:
-    """CEL002: CEL codes in a noqa comment that silenced nothing on their line.
-
-    A code for a rule that did not run this time is left alone (it may well be needed);
-    a code that names no rule at all is always dead.
-    """
-    found = []
-    for path in sorted(project.cel_noqa):
-        noqa: NoqaMap = project.noqa_of(path)
-        if noqa.skip_file:
-            continue
-        for row in sorted(noqa.comments):
-            comment: NoqaComment = noqa.comments[row]
-            dead = [c for c in comment.codes or () if c.code.startswith("CEL")
-                    and c.code not in used.get((path, row), set())
-                    and _could_matter(c.code, selected, known)]
-            if dead:
-                listed = ", ".join(c.code for c in dead)
-                unknown = [c.code for c in dead if not any(k.startswith(c.code) for k in known)]
-                why = f" ({', '.join(unknown)}: no such rule)" if unknown else ""
-                message = f"unused noqa code{'s' if len(dead) > 1 else ''}: {listed}{why}"
-                span = Span(row, dead[0].column, row, dead[-1].end_column)
-                found.append(Finding(UNUSED_NOQA, message, path, span,
-                                     fix=unused_noqa(project.root, path, comment, dead)))
-    return found
-
-
-def _could_matter(code: str, selected: frozenset[str], known: set[str]) -> bool:
-    """Dead unless it names no rule, or every rule it names ran."""
-    named = [k for k in known if k.startswith(code)]
-    if not named:
-        return True
-    return all(k in selected for k in named)
-

@@ -1,0 +1,1 @@
+"""CEL5: what task bodies do."""

@@ -1,0 +1,1 @@
+"""CEL4: calling tasks."""

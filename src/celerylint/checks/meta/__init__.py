@@ -1,0 +1,1 @@
+"""CEL0: problems with the files themselves and with noqa comments."""

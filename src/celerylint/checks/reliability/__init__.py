@@ -1,0 +1,1 @@
+"""CEL2: reliability — acknowledgement, time limits, retries."""

@@ -1,0 +1,1 @@
+"""CEL3: result storage and expiry."""

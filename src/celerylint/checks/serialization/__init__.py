@@ -1,0 +1,1 @@
+"""CEL1: serialization and security."""

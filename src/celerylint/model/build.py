@@ -1,0 +1,64 @@
+"""Building the model a run's rules read: discover and load the project, link apps and
+tasks, load what the selected rules declare they need, then freeze it.
+
+Everything that reads a file happens here, before any rule runs, so rules only read and
+their order can never change a finding.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from celerylint.engine.discover import DEFAULT_EXCLUDES, discover
+from celerylint.engine.options import FileOptions
+from celerylint.model.apps import App, find_apps
+from celerylint.model.celery_version import TargetVersion
+from celerylint.model.loading import LoadSettings, load_project
+from celerylint.model.project import Project
+from celerylint.model.tasks import Task, find_tasks
+
+
+@dataclass(frozen=True)
+class Model:
+    """What rules read: the project, its apps and its tasks."""
+
+    project: Project
+    apps: list[App]
+    tasks: list[Task]
+
+    def production_apps(self) -> list[App]:
+        """Apps outside test code, each once."""
+        return [app for app in self.apps if not app.test_code]
+
+    def production_tasks(self) -> list[Task]:
+        """Tasks outside test code."""
+        return [t for t in self.tasks if not self.project.is_test_path(t.path)]
+
+
+# Files a rule needs loaded beyond what apps and tasks load (e.g. the helpers task
+# bodies call), asked of the linked model before it is frozen.
+Need = Callable[[Model], Iterable[str]]
+
+
+def build_model(root: Path, options: FileOptions, version: TargetVersion,
+                load: LoadSettings | None = None, needs: Iterable[Need] = ()) -> Model:
+    """Load every file under `root`, link apps and tasks, load what `needs` ask for,
+    and freeze the project."""
+    excludes = options.exclude if options.exclude is not None else DEFAULT_EXCLUDES
+    files = discover(root, excludes, options.extend_exclude)
+    project = load_project(root, files, version, options.test_patterns,
+                           options.task_decorators, options.django_settings_module, load)
+    return link(project, needs, load.jobs if load else 1)
+
+
+def link(project: Project, needs: Iterable[Need] = (), jobs: int = 1) -> Model:
+    """Apps and tasks of a loaded project, plus what `needs` ask for; then frozen."""
+    apps = find_apps(project)
+    tasks = find_tasks(project, apps)
+    model = Model(project, apps, tasks)
+    for need in needs:
+        project.prefetch(need(model), jobs)
+    project.freeze()
+    return model

@@ -1,0 +1,120 @@
+"""Loading a project: every file read once, Python files prefiltered, taken from the
+facts cache or extracted in parallel, process definition files read for worker commands.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from celerylint.engine.pool import digest, read_files, run_jobs
+from celerylint.facts import prefilter
+from celerylint.facts.filework import FileJob, FileResult, process
+from celerylint.model.cache import FactsCache
+from celerylint.model.celery_version import TargetVersion
+from celerylint.model.modules import ModuleIndex, module_names
+from celerylint.model.project import Project
+
+
+@dataclass
+class LoadSettings:
+    """How a run reads files: processes, cache, prefilter, progress callback."""
+
+    jobs: int = 1
+    cache_dir: Path | None = None
+    prefilter: bool = True
+    progress: Callable[[int, int], None] | None = None  # (files done, total files)
+
+
+def load_project(
+    root: Path,
+    files: Sequence[str],
+    version: TargetVersion,
+    test_patterns: Sequence[str] = (),
+    task_decorators: Sequence[str] = (),
+    django_settings_module: str | None = None,
+    settings: LoadSettings | None = None,
+) -> Project:
+    """Read every file of the project: Python facts (prefiltered, cached, in parallel)
+    and worker commands."""
+    settings = settings or LoadSettings()
+    names = module_names(files)
+    project = Project(
+        root=root,
+        files=list(files),
+        names=names,
+        index=ModuleIndex(names),
+        version=version,
+        test_patterns=tuple(test_patterns),
+        task_decorators=tuple(task_decorators),
+        django_settings_module=django_settings_module,
+    )
+    decorator_names = sorted({d.rsplit(".", 1)[-1] for d in task_decorators})
+    project.prefilter = settings.prefilter
+    if settings.cache_dir is not None:
+        project.cache = FactsCache(settings.cache_dir, ",".join(decorator_names))
+    _load_python(project, [p for p in files if p.endswith(".py")], decorator_names, settings)
+    for path in files:
+        if not path.endswith(".py"):
+            project.load_other(path)
+    return project
+
+
+def _load_python(project: Project, paths: list[str], decorator_names: list[str],
+                 settings: LoadSettings) -> None:
+    """Cached results first; the prefilter decides what the rest costs."""
+    signs = prefilter.pattern(decorator_names)
+    names = [name.encode() for name in decorator_names]
+    pending: list[FileJob] = []
+    passed_over: dict[str, bytes] = {}
+    for path, data, error in read_files(project.root, paths):
+        if data is None:
+            project.read_errors[path] = error
+            continue
+        job = project.job(path, data)
+        cached = project.cached(job)
+        project.digests[path] = cached.digest if cached is not None else digest(data)
+        relevant = cached.relevant if cached is not None else (
+            prefilter.may_hold_facts(data, signs, names))
+        if not relevant:
+            passed_over[path] = data
+        if cached is None and (relevant or not settings.prefilter):
+            if prefilter.may_hold_noqa_codes(data):
+                project.cel_noqa.add(path)
+            pending.append(job)
+            continue
+        if prefilter.may_hold_noqa_codes(data):
+            project.cel_noqa.add(path)
+        if cached is None:
+            cached = FileResult(path, digest(data), relevant=False)
+            project.remember(job, cached)
+        project.absorb(cached)
+        if settings.progress is not None:
+            settings.progress(1, len(paths))
+    by_path = {job.path: job for job in pending}
+    for result in run_jobs(process, pending, settings.jobs):
+        if result.path in passed_over:
+            result.parse_error = None  # CEL001 speaks only of files that can hold facts
+            result.relevant = False
+        project.remember(by_path[result.path], result)
+        project.absorb(result)
+        if settings.progress is not None:
+            settings.progress(1, len(paths))
+    _load_alias_users(project, passed_over)
+
+
+def _load_alias_users(project: Project, passed_over: dict[str, bytes]) -> None:
+    """Files using a decorator alias defined elsewhere (``@retrying``) show no sign of
+    their own: search them for the alias names the loaded files define."""
+    names = sorted({
+        assign.var for facts in project.modules.values() for assign in facts.call_assigns
+        if assign.call.callee.rsplit(".", 1)[-1] in ("task", "shared_task")
+    })
+    if not names:
+        return
+    signs = re.compile(b"|".join(rb"@\s*" + re.escape(n.encode()) + rb"\b" for n in names))
+    for path in sorted(passed_over):
+        if path not in project.modules and signs.search(passed_over[path]):
+            project.ensure(path)
