@@ -102,10 +102,13 @@ def test_text_output_shows_location_source_line_marker_and_summary(tmp_path: Pat
     lines = run.stdout.splitlines()
     heading = "celeryconfig.py:7:19: CEL101 task_serializer is 'pickle' and pickle is accepted"
     start = next(i for i, line in enumerate(lines) if line.startswith(heading))
-    assert lines[start + 1:start + 4] == [
+    assert lines[start + 1:start + 7] == [
         "  |",
         '7 | task_serializer = "pickle"',
         "  | " + " " * 18 + "^" * 8,
+        "  |",
+        "  = help: Use 'json', and keep pickle out of the accept lists (CEL102).",
+        "",
     ]
     assert lines[-1] == "Found 5 findings."
 
@@ -135,8 +138,11 @@ def test_json_output_follows_the_contract(tmp_path: Path) -> None:
         ("proj/tasks.py", 20, 33, "CEL101"),
     ]
     first = items[1]
-    assert set(first) == {"code", "name", "severity", "message", "filename", "location",
-                          "end_location", "url", "fix"}
+    assert list(first) == ["code", "name", "severity", "message", "filename", "location",
+                           "end_location", "url", "hint", "fix"]
+    assert first["message"] == ("task_serializer is 'pickle' and pickle is accepted: broker "
+                                "access means code execution in workers")
+    assert first["hint"] == "Use 'json', and keep pickle out of the accept lists (CEL102)."
     assert (first["name"], first["severity"]) == ("pickle-serializer", "error")
     assert first["end_location"] == {"row": 7, "column": 27}
     assert first["url"].endswith("#cel101-pickle-serializer")

@@ -16,8 +16,8 @@ ROOT = Path("/work/repo")
 
 
 def _finding(message: str, span: Span, path: str = "proj/celery.py", code: str = "CEL101",
-             severity: str | None = None) -> Finding:
-    return Finding(code, message, path, span, severity)  # type: ignore[arg-type]
+             severity: str | None = None, hint: str = "") -> Finding:
+    return Finding(code, message, path, span, severity, hint=hint)  # type: ignore[arg-type]
 
 
 # --- github ---------------------------------------------------------------------------
@@ -27,6 +27,13 @@ def test_annotation_has_every_position_for_a_one_line_range() -> None:
     line = github.annotation(ROOT, ROOT, _finding("use 'json'", Span(7, 19, 7, 27)))
     assert line == ("::error file=proj/celery.py,line=7,endLine=7,col=19,endColumn=27,"
                     "title=CEL101 pickle-serializer::use 'json'")
+
+
+def test_annotation_text_is_the_message_then_the_hint() -> None:
+    """One line per finding in the log: the hint is a second sentence, not a second line."""
+    line = github.annotation(ROOT, ROOT, _finding("task_serializer is 'pickle'",
+                                                  Span(7, 19, 7, 27), hint="Use 'json'."))
+    assert line.endswith("::task_serializer is 'pickle'. Use 'json'.")
 
 
 def test_annotation_of_a_multi_line_range_has_no_columns() -> None:
@@ -67,9 +74,11 @@ def test_github_output_on_a_project(tmp_path: Path) -> None:
     assert summary == "Found 5 findings."
     assert [a.split(" ")[0] for a in annotations] == [
         "::notice", "::error", "::error", "::warning", "::error"]
-    assert annotations[1].startswith(
+    assert annotations[1] == (
         "::error file=celeryconfig.py,line=7,endLine=7,col=19,endColumn=27,"
-        "title=CEL101 pickle-serializer::task_serializer is 'pickle'")
+        "title=CEL101 pickle-serializer::task_serializer is 'pickle' and pickle is accepted: "
+        "broker access means code execution in workers. Use 'json', and keep pickle out of "
+        "the accept lists (CEL102).")
 
 
 def test_github_paths_are_relative_to_the_workspace(tmp_path: Path) -> None:
@@ -91,7 +100,9 @@ def test_gitlab_report_on_a_project(tmp_path: Path) -> None:
     expected = findings(run_celerylint(["check", "--output-format", "json"], project))
     assert len(issues) == len(expected) == 5
     for issue, finding in zip(issues, expected):
-        assert issue["description"] == f"{finding['code']}: {finding['message']}"
+        assert finding["hint"]
+        assert issue["description"] == (
+            f"{finding['code']}: {finding['message']}. {finding['hint']}")
         assert issue["check_name"] == finding["code"]
         assert issue["location"] == {
             "path": finding["filename"],

@@ -40,6 +40,12 @@ def location(result: dict[str, Any]) -> tuple[str, int, int, int, int]:
             region["endLine"], region["endColumn"])
 
 
+def with_hint(message: str, hint: str) -> str:
+    """A result's text: the message, then the hint as a second sentence."""
+    assert message and hint, "every finding has a message and a hint"
+    return f"{message}{'' if message.endswith(('.', '?', '!')) else '.'} {hint}"
+
+
 def git_init(folder: Path) -> None:
     subprocess.run(["git", "init", "-q", str(folder)], check=True)
 
@@ -52,7 +58,7 @@ def test_fixture_logs_validate_and_match_json_output(name: str, tmp_path: Path) 
     expected = sorted(
         (f["filename"], f["location"]["row"], f["location"]["column"],
          f["end_location"]["row"], f["end_location"]["column"], f["code"], f["severity"],
-         f["message"])
+         with_hint(f["message"], f["hint"]))
         for f in findings(run_celerylint(["check", "--output-format", "json"], project)))
     got = sorted((*location(r), r["ruleId"], r["level"], r["message"]["text"])
                  for r in results(log))
@@ -207,6 +213,23 @@ def test_fixes_in_cli_output_mirror_the_json_fixes(tmp_path: Path) -> None:
         assert [(r["deletedRegion"]["startLine"], r["deletedRegion"]["startColumn"],
                  r.get("insertedContent", {}).get("text", "")) for r in replacements] == [
             (e["location"]["row"], e["location"]["column"], e["content"]) for e in fix["edits"]]
+
+
+def test_the_hint_is_the_second_sentence_of_the_message(tmp_path: Path) -> None:
+    (tmp_path / "celeryconfig.py").write_text('task_serializer = "pickle"\n')
+    plain = Finding("CEL101", "task_serializer is 'pickle'", "celeryconfig.py",
+                    Span(1, 19, 1, 27), hint="Use 'json'.")
+    asking = Finding("CEL001", "syntax error: Did you mean print(...)?", "celeryconfig.py",
+                     Span(1, 1, 1, 2), hint="Fix the syntax.")
+    silent = Finding("CEL101", "task_serializer is 'pickle'", "celeryconfig.py",
+                     Span(1, 19, 1, 27))
+    log = json.loads(sarif.render(tmp_path, [plain, asking, silent]))
+    assert_valid_sarif(log)
+    assert [r["message"]["text"] for r in results(log)] == [
+        "task_serializer is 'pickle'. Use 'json'.",
+        "syntax error: Did you mean print(...)? Fix the syntax.",
+        "task_serializer is 'pickle'",
+    ]
 
 
 def test_internal_errors_mark_the_run_unsuccessful(tmp_path: Path) -> None:

@@ -5,7 +5,9 @@
 the command from its data on the first ``::``, so values are escaped the way the Actions
 toolkit escapes them. Columns are sent only for single-line ranges because the runner
 drops them for multi-line ones anyway. Paths are relative to the checkout
-(``GITHUB_WORKSPACE``) so the annotation lands on the file in a pull request's diff.
+(``GITHUB_WORKSPACE``) so the annotation lands on the file in a pull request's diff. The
+annotation text is the message and then the hint, as a second sentence on the same line
+(the log keeps one line per finding).
 
 GitHub shows at most 10 annotations of each level per step; the runner still prints every
 command in the log, and the closing summary line gives the total.
@@ -43,7 +45,8 @@ def annotation(root: Path, base: Path, finding: Finding) -> str:
         properties += [("col", str(span.column)), ("endColumn", str(span.end_column))]
     properties.append(("title", f"{finding.code} {rule_of(finding).name}"))
     listed = ",".join(f"{name}={escape_property(value)}" for name, value in properties)
-    return f"::{_COMMAND[severity_of(finding)]} {listed}::{escape_data(finding.message)}"
+    text = escape_data(finding.message_with_hint())
+    return f"::{_COMMAND[severity_of(finding)]} {listed}::{text}"
 
 
 def render(root: Path, findings: Sequence[Finding]) -> str:

@@ -5,8 +5,9 @@ GitLab reads ``description``, ``check_name``, ``fingerprint``, ``severity`` and
 same fingerprint and compares fingerprints between the source and target branches of a
 merge request, so they must be unique within a report and stable when code moves: the
 finding fingerprints of :mod:`celerylint.integrations.fingerprints` are both. GitLab does not show
-``check_name``, so the description starts with the rule code. Paths are relative to the
-checkout (``CI_PROJECT_DIR``), the base GitLab resolves them against.
+``check_name``, so the description starts with the rule code; the finding's hint follows
+its message there, as a second sentence. Paths are relative to the checkout
+(``CI_PROJECT_DIR``), the base GitLab resolves them against.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ def _issue(root: Path, base: Path, finding: Finding, fingerprint: str) -> dict[s
     span = finding.span
     return {
         "type": "issue",
-        "description": f"{finding.code}: {finding.message}",
+        "description": f"{finding.code}: {finding.message_with_hint()}",
         "check_name": finding.code,
         "fingerprint": fingerprint,
         "severity": gitlab_severity(finding),

@@ -41,6 +41,7 @@ def finding_dict(root: Path, finding: Finding) -> dict[str, Any]:
         "location": _position(finding.span),
         "end_location": _position(finding.span, end=True),
         "url": rule_url(finding.code),
+        "hint": finding.hint,
         "fix": _fix(finding.fix),
     }
 

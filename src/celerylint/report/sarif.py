@@ -12,7 +12,9 @@ Choices that matter to consumers (see ../shared/INTEGRATIONS.md):
   which upload-sarif computes itself and which must match its own recipe exactly;
 * findings silenced by ``# noqa`` are left out (GitHub ignores ``suppressions`` and would
   open alerts for them);
-* no ``automationDetails``, so the ``category`` input of upload-sarif takes effect.
+* no ``automationDetails``, so the ``category`` input of upload-sarif takes effect;
+* a result's ``message.text`` is the finding's message and then its hint, as a second
+  sentence: viewers show only that text beside the code.
 """
 
 from __future__ import annotations
@@ -140,7 +142,7 @@ def _result(root: Path, base: Path, finding: Finding, rule_index: int, fingerpri
         "ruleId": finding.code,
         "ruleIndex": rule_index,
         "level": severity_of(finding),
-        "message": {"text": finding.message},
+        "message": {"text": finding.message_with_hint()},
         "locations": [{"physicalLocation": {"artifactLocation": artifact,
                                             "region": region(finding.span)}}],
         "partialFingerprints": {FINGERPRINT_KEY: fingerprint},

@@ -1,6 +1,6 @@
-"""Human output: ``path:row:col: CODE message`` with the source line and a marker
-(``text``), or one line per finding (``concise``). Colour only on a terminal, never
-with NO_COLOR."""
+"""Human output: ``path:row:col: CODE message`` with the source line, a marker and the
+hint on a ``= help:`` line, as ruff shows them (``text``), or one line per finding with
+the message only (``concise``). Colour only on a terminal, never with NO_COLOR."""
 
 from __future__ import annotations
 
@@ -45,19 +45,34 @@ def _heading(root: Path, finding: Finding) -> Text:
 
 
 def _excerpt(lines: list[str], finding: Finding) -> Text:
+    """The source line under a gutter, the marker, and the ``= help:`` line of the hint."""
     span = finding.span
     if span.row > len(lines) or span.row < 1:
-        return Text()
+        return _help(finding, "")
     line = lines[span.row - 1].expandtabs(1).rstrip()
     end = span.end_column if span.end_row == span.row else len(line) + 1
     width = max(1, min(end, len(line) + 1) - span.column)
     gutter = str(span.row)
+    pad = " " * len(gutter)
     text = Text()
-    text.append(f"{' ' * len(gutter)} |\n", style="blue")
+    text.append(f"{pad} |\n", style="blue")
     text.append(f"{gutter} | ", style="blue")
     text.append(line + "\n")
-    text.append(f"{' ' * len(gutter)} | ", style="blue")
+    text.append(f"{pad} | ", style="blue")
     text.append(" " * (span.column - 1) + "^" * width, style=_STYLE[severity_of(finding)])
+    if finding.hint:
+        text.append(f"\n{pad} |\n", style="blue")
+        text.append_text(_help(finding, pad))
+    return text
+
+
+def _help(finding: Finding, pad: str) -> Text:
+    """``= help: <hint>``, under the gutter `pad`; nothing without a hint."""
+    text = Text()
+    if finding.hint:
+        text.append(f"{pad} = ", style="blue")
+        text.append("help", style="bold")
+        text.append(f": {finding.hint}")
     return text
 
 
