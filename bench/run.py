@@ -547,11 +547,11 @@ def celerylint_argv(setup: Setup, project: Project, tool: str) -> list[str] | No
     if tool == WARM:
         if "--cache-dir" not in setup.flags:
             return None
-        return argv + ["--cache-dir", str(setup.scratch / f"warm-{project.name}")]
+        return [*argv, "--cache-dir", str(setup.scratch / f"warm-{project.name}")]
     if "--no-cache" in setup.flags:
-        return argv + ["--no-cache"]
+        return [*argv, "--no-cache"]
     if "--cache-dir" in setup.flags:
-        return argv + ["--cache-dir", tempfile.mkdtemp(dir=setup.scratch, prefix="cold-")]
+        return [*argv, "--cache-dir", tempfile.mkdtemp(dir=setup.scratch, prefix="cold-")]
     return argv
 
 

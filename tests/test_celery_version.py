@@ -38,7 +38,7 @@ def test_parse_version(text: str, expected: tuple[int, int]) -> None:
 
 @pytest.mark.parametrize("text", ["5", "5.x", "v5.6", "5.6.2.1", "5.6rc1", "", ">=5.6"])
 def test_parse_version_rejects_other_text(text: str) -> None:
-    with pytest.raises(ValueError, match="expected MAJOR.MINOR or MAJOR.MINOR.PATCH"):
+    with pytest.raises(ValueError, match=r"expected MAJOR\.MINOR or MAJOR\.MINOR\.PATCH"):
         parse_version(text)
 
 

@@ -170,7 +170,7 @@ def test_django_split_findings_for_the_declared_version(tmp_path: Path) -> None:
     effective settings module nor production code: none of them is reported."""
     project = copy_fixture("django_split", tmp_path)
     run = check_all(project)
-    assert triples(run) == sorted(DJANGO_COMMON + [("proj/settings/base.py", 8, "CEL301")])
+    assert triples(run) == sorted([*DJANGO_COMMON, ("proj/settings/base.py", 8, "CEL301")])
 
 
 def test_django_split_findings_for_celery_5_7(tmp_path: Path) -> None:

@@ -89,8 +89,8 @@ def _json_output(project: Path, order: list[str]) -> str:
     return result.output
 
 
-@pytest.mark.parametrize("project", sorted(p.name for p in FIXTURES.iterdir() if p.is_dir())
-                         + ["../../examples/shop"])
+@pytest.mark.parametrize(
+    "project", [*sorted(p.name for p in FIXTURES.iterdir() if p.is_dir()), "../../examples/shop"])
 def test_rules_in_any_order_give_byte_identical_output(project: str) -> None:
     path = (FIXTURES / project).resolve()
     codes = list(registry.all_rules())

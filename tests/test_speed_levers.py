@@ -29,7 +29,9 @@ def many_module_project(root: Path, modules: int = 40) -> Path:
             "from celery import Celery\n\napp = Celery('big')\n"
             "app.config_from_object('big.celeryconfig')\n"
         ),
-        "big/celeryconfig.py": "result_backend = 'redis://localhost/1'\ntask_serializer = 'pickle'\n",
+        "big/celeryconfig.py": (
+            "result_backend = 'redis://localhost/1'\ntask_serializer = 'pickle'\n"
+        ),
     }
     for i in range(modules):
         files[f"big/tasks_{i:02d}.py"] = (
@@ -240,7 +242,8 @@ def test_a_change_in_a_star_imported_settings_module_invalidates_the_cached_conf
         "dj/celery.py": (
             "import os\nfrom celery import Celery\n\n"
             "os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'dj.settings.production')\n"
-            "app = Celery('dj')\napp.config_from_object('django.conf:settings', namespace='CELERY')\n"
+            "app = Celery('dj')\n"
+            "app.config_from_object('django.conf:settings', namespace='CELERY')\n"
         ),
         "dj/settings/__init__.py": "",
         "dj/settings/base.py": "CELERY_TASK_SERIALIZER = 'pickle'\n",

@@ -13,7 +13,7 @@ from celerylint.findings import Span
 def evaluate(expression: str, names: dict[str, Value] | None = None) -> Value:
     known = names or {}
     evaluator = Evaluator(lambda node: Span(1, 1, 1, 1), known.get,
-                          lambda node: {"os": "os"}.get(getattr(node, "id", ""), None)
+                          lambda node: {"os": "os"}.get(getattr(node, "id", ""))
                           if isinstance(node, ast.Name) else None)
     return evaluator.eval(ast.parse(expression, mode="eval").body)
 

@@ -112,7 +112,7 @@ class EvidenceScanner:
         if isinstance(expr, ast.Name):
             return self._name_evidence(expr.id, ctx)
         why = instance(expr, self.imports, self._querysets(ctx))
-        return None if why is None else "; ".join((why.direct,) + why.clauses)
+        return None if why is None else "; ".join((why.direct, *why.clauses))
 
     def _name_evidence(self, name: str, ctx: Ctx) -> str | None:
         """The evidence of a name when every binding that can reach `ctx` carries some."""
@@ -164,12 +164,12 @@ class EvidenceScanner:
             if clauses is None:
                 return None
             head = f"`{binding.name}` is the loop variable over `{short(expr)}` on line {line}"
-            return (head,) + clauses
+            return (head, *clauses)
         if binding.kind == "unpack":
             pair = pair_call(expr, self._querysets(ctx))
             if pair is None:
                 return None
-            return (f"`{binding.name}` is unpacked from `{short(expr)}` on line {line}",) + pair
+            return (f"`{binding.name}` is unpacked from `{short(expr)}` on line {line}", *pair)
         return self._value_clauses(binding, expr, ctx)
 
     def _queryset_clauses(self, binding: Binding, ctx: Ctx) -> Clauses | None:
@@ -181,16 +181,16 @@ class EvidenceScanner:
         if clauses is None:
             return None
         head = f"`{binding.name}` is bound from `{short(expr)}` on line {binding.start[0]}"
-        return (head,) + clauses
+        return (head, *clauses)
 
     def _value_clauses(self, binding: Binding, expr: ast.expr, ctx: Ctx) -> Clauses | None:
         """``name = expr``: `expr` is an instance, or a name whose bindings all are."""
         head = f"`{binding.name}` is bound from `{short(expr)}` on line {binding.start[0]}"
         if isinstance(expr, ast.Name):
             inner = self._judge_all(expr.id, ctx, "instance")
-            return None if inner is None else (head,) + inner
+            return None if inner is None else (head, *inner)
         why = instance(expr, self.imports, self._querysets(ctx))
-        return None if why is None else (head,) + why.clauses
+        return None if why is None else (head, *why.clauses)
 
 def _hint_lines(text: str) -> list[int]:
     """Sorted 1-based lines where a task-call method name follows a dot."""

@@ -50,7 +50,8 @@ class ImportMap:
             if alias.name == "*":
                 self.star_imports.append(base)
             else:
-                self.aliases[alias.asname or alias.name] = f"{base}.{alias.name}" if base else alias.name
+                origin = f"{base}.{alias.name}" if base else alias.name
+                self.aliases[alias.asname or alias.name] = origin
 
     def define(self, name: str) -> None:
         """A module-level definition, unless an import already binds the name."""

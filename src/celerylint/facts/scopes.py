@@ -165,7 +165,7 @@ class _Walker:
         elif isinstance(node, (ast.For, ast.AsyncFor)):
             self._for(node, scope, loops)
         elif isinstance(node, ast.While):
-            self._push_all([node.test, *node.body, *node.orelse], scope, loops + (node,))
+            self._push_all([node.test, *node.body, *node.orelse], scope, (*loops, node))
         elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.NamedExpr)):
             self._assignment(node, scope, loops)
         else:
@@ -241,7 +241,7 @@ class _Walker:
         self._push(node.iter, scope, loops)
         site = Binding("", "loop", node_end(node.iter), node_start(node), scope, loops, node.iter)
         self._bind_loop_target(node.target, site, scope)
-        self._push_all([*node.body, *node.orelse], scope, loops + (node,))
+        self._push_all([*node.body, *node.orelse], scope, (*loops, node))
 
     def _bind_loop_target(self, target: ast.expr, site: Binding, scope: Scope) -> None:
         """Binds a loop's variables into `scope` after the pattern `site` (name unset).

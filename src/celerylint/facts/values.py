@@ -229,8 +229,8 @@ class Evaluator:
         if isinstance(base.data, tuple) and isinstance(key, int) and -len(base.data) <= key < len(
             base.data
         ):
-            element = base.data[key]
-            return element
+            item: Value = base.data[key]
+            return item
         return unknown("subscript not found")
 
     def _eval_UnaryOp(self, node: ast.UnaryOp) -> Value:

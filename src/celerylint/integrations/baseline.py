@@ -2,7 +2,8 @@
 
 ``--write-baseline FILE`` records the findings of today; ``--baseline FILE`` then reports
 only findings that are not in it. Findings are matched by fingerprint
-(:mod:`celerylint.integrations.fingerprints`), never by line number, so adding or removing lines above
+(:mod:`celerylint.integrations.fingerprints`), never by line number, so adding or removing
+lines above
 an old finding does not bring it back, while a new finding of the same rule elsewhere in
 the file is reported. Matching counts: a fingerprint recorded once absorbs one finding.
 

@@ -66,7 +66,7 @@ def find_apps(project: Project) -> list[App]:
         facts = project.modules[path]
         for assign in facts.call_assigns:
             origin = f"{facts.module}.{assign.var}"
-            if ("Celery" in assign.call.callee and is_celery_class(project, assign.call.callee)
+            if (("Celery" in assign.call.callee and is_celery_class(project, assign.call.callee))
                     or origin in configured):
                 apps.append(_new_app(project, path, facts.module, assign))
     writes = _writes_by_app(project, {app.origin for app in apps})

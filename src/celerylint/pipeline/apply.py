@@ -14,6 +14,7 @@ overwritten.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import io
 import os
 import stat
@@ -142,10 +143,8 @@ def _write_temporary(handle: int, temporary: str, snapshot: Snapshot, data: byte
         stream.flush()
         os.fsync(stream.fileno())
     os.chmod(temporary, stat.S_IMODE(snapshot.mode))
-    try:
+    with contextlib.suppress(OSError, AttributeError):  # not the owner, or no os.chown
         os.chown(temporary, snapshot.uid, snapshot.gid)
-    except (OSError, AttributeError):  # not the owner, or no chown on this platform
-        pass
 
 
 def _check_unchanged(snapshot: Snapshot) -> None:
@@ -158,7 +157,5 @@ def _check_unchanged(snapshot: Snapshot) -> None:
 
 
 def _remove(path: str) -> None:
-    try:
+    with contextlib.suppress(OSError):
         os.unlink(path)
-    except OSError:
-        pass

@@ -210,7 +210,7 @@ def _valid(text: str, path: str, fixes: list[Fix], outcome: FixOutcome) -> list[
         return alone
     together: list[Fix] = []
     for fix in alone:
-        trial = together + [fix]
+        trial = [*together, fix]
         problem = _problem(text, path, [e for f in trial for e in f.edits])
         if problem is None:
             together = trial

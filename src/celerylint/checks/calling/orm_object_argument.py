@@ -76,7 +76,7 @@ class OrmObjectArgument(Rule):
                                   hint=_DELETED_HINT if deleted else _HINT)
 
     def _target(self, model: Model, site: CallSite, by_origin: dict[str, Task],
-                by_name: dict[str, Task]) -> Task | None | bool:
+                by_name: dict[str, Task]) -> Task | bool | None:
         """The task a call reaches; False when the call must stay silent."""
         if site.method in _BY_RECEIVER:
             task = by_origin.get(model.project.canonical(site.receiver))

@@ -29,10 +29,7 @@ def accepts_pickle(app: App, setting: str) -> bool | None:
     bindings = config.get(setting)
     if not bindings:
         return False
-    for binding in bindings:
-        if pickle_entries(binding.value):
-            return True
-    return False
+    return any(pickle_entries(binding.value) for binding in bindings)
 
 
 def pickle_entries(value: Value) -> list[Value]:

@@ -28,7 +28,7 @@ class _Stage:
 
     def sources(self) -> Sources:
         if self.entrypoint_exec and self.entrypoint is not None and self.cmd is not None:
-            return self.runs + [self.entrypoint + self.cmd]
+            return [*self.runs, self.entrypoint + self.cmd]
         return self.runs + [words for words in (self.entrypoint, self.cmd) if words]
 
 

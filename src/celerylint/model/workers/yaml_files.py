@@ -29,7 +29,9 @@ _BLOCK_STYLES = ("|", ">")
 _QUOTE_STYLES = ('"', "'")
 
 # Characters YAML rejects, or reads as line breaks where the file's line table does not.
-_NOT_YAML = re.compile("[^\t\n\r\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_NOT_YAML = re.compile(
+    "[^\t\n\r\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
+)
 _TEMPLATE_LINE = re.compile(r"(?m)^[ \t]*\{\{.*$")
 _INLINE_TEMPLATE = re.compile(r"\{\{.*?\}\}")
 _MASK_BRACES = str.maketrans("{}", "\ue000\ue001")
