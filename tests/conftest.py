@@ -1,4 +1,8 @@
-"""Shared helpers: run the real `celerylint` command on a project written to disk."""
+"""Shared helpers: run the `celerylint` command on a project written to disk, either as
+a real subprocess (`run_celerylint`, the installed console script) or in this process
+through the click command (`invoke_celerylint`, much faster for many small projects);
+build the project model of such a project without any rule (`model_of`); find the
+opt-in real-world corpus or skip (`corpus_projects`)."""
 
 from __future__ import annotations
 
@@ -7,14 +11,33 @@ import os
 import shutil
 import subprocess
 import sys
+import textwrap
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
+from click.testing import CliRunner
+
+if TYPE_CHECKING:
+    from celerylint.model.build import Model
 
 FIXTURES = Path(__file__).parent / "fixtures"
+FETCH_CORPUS = "../shared/corpus/fetch-corpus.sh"
+
+
+def corpus_projects() -> tuple[Path, list[str]]:
+    """The real-world corpus ($CELERYLINT_CORPUS, else ~/.cache/celerylint-corpus) and
+    its fetched projects (folders holding a ``.done`` mark); skips the calling test with
+    the reason when there is none, so that a passing corpus test always checked something.
+    Never fetches: that needs the network and is for a person to start."""
+    default = Path.home() / ".cache" / "celerylint-corpus"
+    folder = Path(os.environ.get("CELERYLINT_CORPUS", default))
+    names = sorted(p.parent.name for p in folder.glob("*/.done")) if folder.is_dir() else []
+    if not names:
+        pytest.skip(f"corpus not found at {folder}; run {FETCH_CORPUS}")
+    return folder, names
 
 
 def celerylint_executable() -> str:
@@ -47,6 +70,29 @@ def run_celerylint(args: Sequence[str], cwd: Path, env: Mapping[str, str] | None
         env=environment, timeout=300,
     )
     return Run(done.returncode, done.stdout, done.stderr)
+
+
+def invoke_celerylint(args: Sequence[str], cwd: Path,
+                      env: Mapping[str, str | None] | None = None) -> Run:
+    """Run `celerylint ARGS` in `cwd` in this process, through the click command.
+
+    It sees what `run_celerylint` would: the current directory is `cwd` for the call only
+    (reports name files relative to it), NO_COLOR is unset, and stdout and stderr are
+    captured apart. An exception escapes with its traceback instead of becoming the
+    "internal error" exit code 2 of the console script. The caller passes ``--jobs 1``
+    to keep the run in this process, and should leave the facts cache in the project
+    (the default) or pass ``--no-cache``, so nothing leaks from one test to the next.
+    """
+    from celerylint.cli import cli
+
+    runner = CliRunner(env={"NO_COLOR": None, **(env or {})})
+    previous = os.getcwd()
+    os.chdir(cwd)
+    try:
+        result = runner.invoke(cli, list(args), prog_name="celerylint", catch_exceptions=False)
+    finally:
+        os.chdir(previous)
+    return Run(result.exit_code, result.stdout, result.stderr)
 
 
 def write_tree(root: Path, files: Mapping[str, str]) -> Path:
@@ -86,3 +132,37 @@ def lint(tmp_path: Path):  # type: ignore[no-untyped-def]
         return run_celerylint(["check", "--output-format", "json", *args], project)
 
     return _lint
+
+
+def model_of(root: Path, files: Mapping[str, str], *, celery_version: str | None = None
+             ) -> Model:
+    """The frozen project model of the project under `root`, as `celerylint check` builds
+    it (apps and tasks linked; no rule's extra needs), after writing `files` there.
+
+    Each text is dedented and a leading newline dropped, so row 1 is the line after the
+    opening quotes. Options come from ``[tool.celerylint]`` of ``root/pyproject.toml``;
+    the target version from `celery_version`, else the options, else the requirements.
+    Files are read in this process (one job) and never cached. This is the one place
+    the model-building function is called (it is moving to ``celerylint.model.build``).
+    """
+    from celerylint.catalog.specs import load_catalog
+    from celerylint.engine.options import load_options
+    from celerylint.model.celery_version import (
+        TargetVersion,
+        detect_target_version,
+        parse_version,
+    )
+
+    try:
+        from celerylint.model.build import build_model
+    except ImportError:  # before the move
+        from celerylint.pipeline.check import build_model
+
+    write_tree(root, {name: textwrap.dedent(text.removeprefix("\n"))
+                      for name, text in files.items()})
+    pyproject = root / "pyproject.toml"
+    options = load_options(pyproject if pyproject.is_file() else None, list(load_catalog()))
+    given = celery_version or options.celery_version
+    version = (TargetVersion(parse_version(given), "test") if given
+               else detect_target_version(root))
+    return build_model(root, options, version, None, frozenset())  # no load settings, no needs

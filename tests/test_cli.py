@@ -209,7 +209,7 @@ DEFAULT_PLAIN = ["CEL101", "CEL101", "CEL102", "CEL201", "CEL301"]
     (["--select", "cel101"], ["CEL101", "CEL101"]),
     (["--select", "ALL", "--ignore", "CEL2"], ["CEL101", "CEL101", "CEL102", "CEL301"]),
     (["--select", "CEL2", "--ignore", "CEL201"], ["CEL211", "CEL211"]),
-    (["--extend-select", "CEL211"], sorted(DEFAULT_PLAIN + ["CEL211", "CEL211"])),
+    (["--extend-select", "CEL211"], sorted([*DEFAULT_PLAIN, "CEL211", "CEL211"])),
     (["--ignore", "CEL101,CEL3"], ["CEL102", "CEL201"]),
 ])
 def test_select_ignore_and_extend_select(tmp_path: Path, args: list[str],

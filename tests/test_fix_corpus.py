@@ -1,7 +1,9 @@
 """Opt-in autofix robustness run over a copy of the real corpus (pytest -m corpus).
 
-Every project of ../shared/corpus/fetch-corpus.sh is copied to a temporary folder and
-fixed with ``check --fix --unsafe-fixes --select ALL``. The run proves that every file the
+Every project of ../shared/corpus/fetch-corpus.sh (unpacked into $CELERYLINT_CORPUS,
+default ~/.cache/celerylint-corpus; without it the test skips, saying so, and never
+fetches it itself) is copied to a temporary folder and fixed with
+``check --fix --unsafe-fixes --select ALL``. The run proves that every file the
 fixer changed still parses, that a second run changes nothing, and that no finding whose
 fix was applied (or could be) is left behind. ``pytest -m corpus -s`` prints the table
 recorded in docs/corpus-report.md.
@@ -11,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -20,24 +21,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import celerylint_executable
+from conftest import celerylint_executable, corpus_projects
 
 from celerylint.parsing.parse import ParseFailure, decode_source, parse_python
 
-ROOT = Path(__file__).resolve().parents[1]
-FETCH = ROOT.parent / "shared" / "corpus" / "fetch-corpus.sh"
 FIXED = re.compile(r"^Fixed (\d+) findings?:", re.MULTILINE)
-
-
-def corpus() -> Path:
-    """The corpus folder, fetched on first use (network to the package index)."""
-    target = Path(os.environ.get("CELERYLINT_CORPUS",
-                                 Path.home() / ".cache" / "celerylint-corpus"))
-    if not list(target.glob("*/.done")):
-        if not FETCH.is_file():
-            pytest.skip(f"no corpus and no {FETCH}")
-        subprocess.run(["bash", str(FETCH), str(target)], check=True)
-    return target
 
 
 def digests(folder: Path) -> dict[str, str]:
@@ -87,10 +75,10 @@ def run_project(where: Path, name: str) -> Outcome:
 
 @pytest.mark.corpus
 def test_fixing_the_corpus_is_valid_idempotent_and_complete(tmp_path: Path) -> None:
-    source = corpus()
+    source, names = corpus_projects()
     copy = tmp_path / "corpus"
     shutil.copytree(source, copy, ignore=shutil.ignore_patterns(".celerylint_cache"))
-    names = sorted(p.parent.name for p in copy.glob("*/.done"))
+    assert sorted(p.parent.name for p in copy.glob("*/.done")) == names
     outcomes = [run_project(copy, name) for name in names]
     print("\n| project | .py files | files changed | fixes applied | findings left "
           "| seconds |\n|---|---:|---:|---:|---:|---:|")
