@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import copy_fixture, findings, run_celerylint
+from conftest import copy_fixture, findings, invoke_celerylint
 
 BASELINE = "baseline.json"
 
@@ -31,26 +31,26 @@ def test_fail_on_sets_the_lowest_failing_severity(tmp_path: Path, fail_on: str, 
                                                   select: str, code: int) -> None:
     folder = copy_fixture(project, tmp_path)
     args = ["check", "--output-format", "json", "--select", select]
-    shown = findings(run_celerylint(args, folder))
+    shown = findings(invoke_celerylint(args, folder))
     assert shown  # --fail-on never hides findings, it only decides the exit code
-    run = run_celerylint([*args, "--fail-on", fail_on], folder)
+    run = invoke_celerylint([*args, "--fail-on", fail_on], folder)
     assert run.code == code, run.stderr
     assert run.json() == shown
 
 
 def test_exit_zero_wins_over_fail_on(tmp_path: Path) -> None:
     folder = copy_fixture("plain_celeryconfig", tmp_path)
-    assert run_celerylint(["check", "--exit-zero", "--fail-on", "note"], folder).code == 0
+    assert invoke_celerylint(["check", "--exit-zero", "--fail-on", "note"], folder).code == 0
 
 
 def test_fail_on_rejects_other_values(tmp_path: Path) -> None:
-    run = run_celerylint(["check", "--fail-on", "fatal"], tmp_path)
+    run = invoke_celerylint(["check", "--fail-on", "fatal"], tmp_path)
     assert run.code == 2 and "fatal" in run.stderr
 
 
 def test_baseline_hides_recorded_findings_even_after_code_moves(tmp_path: Path) -> None:
     project = copy_fixture("plain_celeryconfig", tmp_path)
-    written = run_celerylint(["check", "--write-baseline", BASELINE], project)
+    written = invoke_celerylint(["check", "--write-baseline", BASELINE], project)
     assert written.code == 0, written.stderr
     assert "recorded 5 finding(s)" in written.stderr
     document = json.loads((project / BASELINE).read_text())
@@ -62,16 +62,16 @@ def test_baseline_hides_recorded_findings_even_after_code_moves(tmp_path: Path) 
 
     _edit(project / "celeryconfig.py", '"""Celery settings', '# moved\n\n"""Celery settings')
     _edit(project / "proj" / "tasks.py", "\n", "\nimport logging\n\n")
-    run = run_celerylint(["check", "--output-format", "json", "--baseline", BASELINE], project)
+    run = invoke_celerylint(["check", "--output-format", "json", "--baseline", BASELINE], project)
     assert (run.code, run.json()) == (0, []), run.stderr
     assert "5 finding(s) recorded in the baseline not shown" in run.stderr
 
 
 def test_baseline_reports_new_findings_only(tmp_path: Path) -> None:
     project = copy_fixture("plain_celeryconfig", tmp_path)
-    assert run_celerylint(["check", "--write-baseline", BASELINE], project).code == 0
+    assert invoke_celerylint(["check", "--write-baseline", BASELINE], project).code == 0
     _edit(project / "celeryconfig.py", 'result_serializer = "json"', 'result_serializer = "pickle"')
-    run = run_celerylint(["check", "--output-format", "json", "--baseline", BASELINE], project)
+    run = invoke_celerylint(["check", "--output-format", "json", "--baseline", BASELINE], project)
     assert run.code == 1
     assert [(f["filename"], f["location"]["row"], f["code"]) for f in run.json()] == [
         ("celeryconfig.py", 8, "CEL101")]
@@ -80,11 +80,11 @@ def test_baseline_reports_new_findings_only(tmp_path: Path) -> None:
 def test_a_second_identical_finding_is_new(tmp_path: Path) -> None:
     """Matching counts occurrences: one recorded finding does not absorb a copy of itself."""
     project = copy_fixture("plain_celeryconfig", tmp_path / "a")
-    assert run_celerylint(["check", "--write-baseline", BASELINE, "proj"], project).code == 0
+    assert invoke_celerylint(["check", "--write-baseline", BASELINE, "proj"], project).code == 0
     tasks = project / "proj" / "tasks.py"
     line = next(li for li in tasks.read_text().splitlines() if 'serializer="pickle"' in li)
     tasks.write_text(tasks.read_text() + "\n\ndef again(image_id):\n" + line + "\n")
-    run = run_celerylint(["check", "--output-format", "json", "--baseline", BASELINE, "proj"],
+    run = invoke_celerylint(["check", "--output-format", "json", "--baseline", BASELINE, "proj"],
                          project)
     new = [(f["filename"], f["code"]) for f in run.json()]
     assert new == [("proj/tasks.py", "CEL101")], run.stdout
@@ -92,8 +92,8 @@ def test_a_second_identical_finding_is_new(tmp_path: Path) -> None:
 
 def test_baseline_works_from_another_folder(tmp_path: Path) -> None:
     project = copy_fixture("plain_celeryconfig", tmp_path)
-    assert run_celerylint(["check", "--write-baseline", BASELINE], project).code == 0
-    run = run_celerylint(["check", "--baseline", f"../{BASELINE}", "."], project / "proj")
+    assert invoke_celerylint(["check", "--write-baseline", BASELINE], project).code == 0
+    run = invoke_celerylint(["check", "--baseline", f"../{BASELINE}", "."], project / "proj")
     assert run.code == 0, run.stdout + run.stderr
 
 
@@ -108,11 +108,11 @@ def test_a_bad_baseline_is_a_usage_error(tmp_path: Path, content: str | None,
                                          message: str) -> None:
     if content is not None:
         (tmp_path / BASELINE).write_text(content)
-    run = run_celerylint(["check", "--baseline", BASELINE], tmp_path)
+    run = invoke_celerylint(["check", "--baseline", BASELINE], tmp_path)
     assert run.code == 2 and message in run.stderr
 
 
 def test_baseline_options_exclude_each_other(tmp_path: Path) -> None:
-    run = run_celerylint(["check", "--baseline", "a.json", "--write-baseline", "b.json"],
+    run = invoke_celerylint(["check", "--baseline", "a.json", "--write-baseline", "b.json"],
                          tmp_path)
     assert run.code == 2 and "cannot be used together" in run.stderr

@@ -2,7 +2,9 @@
 formats, colour, rule selection, ``[tool.celerylint]`` options, ``# noqa`` comments, and
 files that are broken or written in newer Python syntax.
 
-Every test runs the installed console script in a subprocess (see conftest.py).
+Most tests run the click command in this process (`invoke_celerylint`); exit codes and
+colour on a real terminal-less pipe are checked through the installed console script in a
+subprocess (`run_celerylint`), see conftest.py.
 """
 
 from __future__ import annotations
@@ -16,7 +18,15 @@ from pathlib import Path
 from typing import Callable
 
 import pytest
-from conftest import Run, copy_fixture, findings, locations, run_celerylint, write_tree
+from conftest import (
+    Run,
+    copy_fixture,
+    findings,
+    invoke_celerylint,
+    locations,
+    run_celerylint,
+    write_tree,
+)
 
 Lint = Callable[..., Run]  # the `lint` fixture of conftest.py
 ESCAPE = "\x1b["
@@ -41,7 +51,7 @@ def plain_project(tmp_path: Path) -> Path:
 
 
 def check_json(project: Path, *args: str) -> Run:
-    return run_celerylint(["check", "--output-format", "json", *args], project)
+    return invoke_celerylint(["check", "--output-format", "json", *args], project)
 
 
 def add_options(project: Path, toml: str) -> None:
@@ -60,7 +70,7 @@ def test_exit_code_1_with_findings_and_0_without(tmp_path: Path) -> None:
 
 
 def test_exit_zero_reports_but_succeeds(tmp_path: Path) -> None:
-    run = run_celerylint(["check", "--exit-zero", "--output-format", "concise"],
+    run = invoke_celerylint(["check", "--exit-zero", "--output-format", "concise"],
                          plain_project(tmp_path))
     assert run.code == 0
     assert "celeryconfig.py:7:19: CEL101 " in run.stdout
@@ -80,7 +90,7 @@ def test_unknown_pyproject_key_names_the_key_and_the_closest(tmp_path: Path) -> 
     project = plain_project(tmp_path)
     add_options(project, '[tool.celerylint]\nper-file-ignore = {"proj/*" = ["CEL101"]}\n')
     for command in (["check"], ["config"]):
-        run = run_celerylint(command, project)
+        run = invoke_celerylint(command, project)
         assert run.code == 2
         assert "'per-file-ignore'" in run.stderr and "'per-file-ignores'" in run.stderr
         assert "Traceback" not in run.stderr
@@ -89,7 +99,7 @@ def test_unknown_pyproject_key_names_the_key_and_the_closest(tmp_path: Path) -> 
 @pytest.mark.parametrize("command", ["check", "config"])
 @pytest.mark.parametrize("version", ["five", "5", "5.x"])
 def test_bad_celery_version_is_a_usage_error(tmp_path: Path, command: str, version: str) -> None:
-    run = run_celerylint([command, "--celery-version", version], plain_project(tmp_path))
+    run = invoke_celerylint([command, "--celery-version", version], plain_project(tmp_path))
     assert run.code == 2
     assert repr(version) in run.stderr and "MAJOR.MINOR" in run.stderr
     assert "Traceback" not in run.stderr
@@ -98,7 +108,7 @@ def test_bad_celery_version_is_a_usage_error(tmp_path: Path, command: str, versi
 # --- output formats --------------------------------------------------------------------
 
 def test_text_output_shows_location_source_line_marker_and_summary(tmp_path: Path) -> None:
-    run = run_celerylint(["check"], plain_project(tmp_path))
+    run = invoke_celerylint(["check"], plain_project(tmp_path))
     lines = run.stdout.splitlines()
     heading = "celeryconfig.py:7:19: CEL101 task_serializer is 'pickle' and pickle is accepted"
     start = next(i for i, line in enumerate(lines) if line.startswith(heading))
@@ -114,7 +124,7 @@ def test_text_output_shows_location_source_line_marker_and_summary(tmp_path: Pat
 
 
 def test_concise_output_is_one_line_per_finding(tmp_path: Path) -> None:
-    run = run_celerylint(["check", "--output-format", "concise"], plain_project(tmp_path))
+    run = invoke_celerylint(["check", "--output-format", "concise"], plain_project(tmp_path))
     lines = run.stdout.splitlines()
     assert lines[-1] == "Found 5 findings."
     assert [line.split(" ", 2)[:2] for line in lines[:-1]] == [
@@ -149,7 +159,7 @@ def test_json_output_follows_the_contract(tmp_path: Path) -> None:
 
 
 def test_statistics_counts_per_rule(tmp_path: Path) -> None:
-    run = run_celerylint(["check", "--select", "ALL", "--statistics"], plain_project(tmp_path))
+    run = invoke_celerylint(["check", "--select", "ALL", "--statistics"], plain_project(tmp_path))
     assert run.code == 1
     assert [line.split() for line in run.stdout.splitlines()] == [
         ["2", "CEL101", "pickle-serializer"],
@@ -182,7 +192,8 @@ def test_force_color_colours_and_no_color_removes_colour(
 ) -> None:
     _colour_env(monkeypatch)
     project = plain_project(tmp_path)
-    forced = run_celerylint(["check"], project, env={"FORCE_COLOR": "1", "TERM": "xterm-256color"})
+    forced = run_celerylint(["check"], project,
+                               env={"FORCE_COLOR": "1", "TERM": "xterm-256color"})
     assert COLOUR_SGR.search(forced.stdout)
     both = run_celerylint(["check"], project,
                           env={"FORCE_COLOR": "1", "NO_COLOR": "1", "TERM": "xterm-256color"})
@@ -372,7 +383,7 @@ def test_a_file_in_a_wrong_encoding_is_named_and_the_scan_goes_on(tmp_path: Path
     (project / "proj" / "latin.py").write_bytes(
         b'from proj.celery import app\n\n\n@app.task(acks_late=True)\ndef latin(x):\n'
         b'    return "caf\xe9"\n')
-    run = run_celerylint(["check", "--output-format", "concise"], project)
+    run = invoke_celerylint(["check", "--output-format", "concise"], project)
     assert run.code == 1 and "Traceback" not in run.stderr
     assert re.search(r"^proj/latin\.py:1:1: CEL001 .*line 6", run.stdout, re.MULTILINE)
     assert "proj/ok.py:4:21: CEL203" in run.stdout
@@ -433,16 +444,16 @@ def test_python_dash_m_runs_the_same_command(tmp_path: Path) -> None:
 
 
 def test_rule_prints_the_rule_documentation(tmp_path: Path) -> None:
-    run = run_celerylint(["rule", "cel101"], tmp_path)
+    run = invoke_celerylint(["rule", "cel101"], tmp_path)
     assert run.code == 0
     assert "CEL101 pickle-serializer" in run.stdout
     assert "accept_content" in run.stdout
-    unknown = run_celerylint(["rule", "CEL999"], tmp_path)
+    unknown = invoke_celerylint(["rule", "CEL999"], tmp_path)
     assert unknown.code == 2 and "CEL999" in unknown.stderr
 
 
 def test_rules_lists_every_rule_as_json(tmp_path: Path) -> None:
-    run = run_celerylint(["rules", "--output-format", "json"], tmp_path)
+    run = invoke_celerylint(["rules", "--output-format", "json"], tmp_path)
     assert run.code == 0
     rules = json.loads(run.stdout)
     assert len(rules) == 11

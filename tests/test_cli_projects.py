@@ -12,13 +12,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from conftest import Run, copy_fixture, findings, run_celerylint
+from conftest import Run, copy_fixture, findings, invoke_celerylint
 
 Triple = tuple[str, int, str]
 
 
 def check_all(project: Path, *args: str) -> Run:
-    return run_celerylint(["check", "--select", "ALL", "--output-format", "json", *args], project)
+    return invoke_celerylint(["check", "--select", "ALL", "--output-format", "json", *args],
+                             project)
 
 
 def triples(run: Run) -> list[Triple]:
@@ -27,7 +28,7 @@ def triples(run: Run) -> list[Triple]:
 
 
 def config_json(project: Path, *args: str) -> dict[str, Any]:
-    run = run_celerylint(["config", "--output-format", "json", *args], project)
+    run = invoke_celerylint(["config", "--output-format", "json", *args], project)
     assert run.code == 0, run.stderr
     data: dict[str, Any] = run.json()
     return data
@@ -108,7 +109,7 @@ def test_plain_celeryconfig_config(tmp_path: Path) -> None:
 
 def test_config_text_shows_unknown_values(tmp_path: Path) -> None:
     project = copy_fixture("plain_celeryconfig", tmp_path)
-    run = run_celerylint(["config"], project)
+    run = invoke_celerylint(["config"], project)
     assert run.code == 0, run.stderr
     assert "broker_url = unknown" in run.stdout
     assert "task_serializer = 'pickle'" in run.stdout
@@ -118,7 +119,7 @@ def test_config_text_shows_unknown_values(tmp_path: Path) -> None:
 def test_config_text_keeps_bracketed_text_of_the_version_source(tmp_path: Path) -> None:
     """User data is printed as is, never read as rich markup ('[redis]' is not a style)."""
     project = copy_fixture("plain_celeryconfig", tmp_path)
-    run = run_celerylint(["config"], project)
+    run = invoke_celerylint(["config"], project)
     assert "[project].dependencies (celery[redis]>=5.4,<6)" in run.stdout
 
 
@@ -148,8 +149,8 @@ def test_paths_are_relative_to_the_current_folder(tmp_path: Path) -> None:
 def test_output_is_byte_identical_across_runs(tmp_path: Path) -> None:
     project = copy_fixture("multi_module", tmp_path)
     for args in (["--output-format", "json"], ["--output-format", "text"], ["--statistics"]):
-        first = run_celerylint(["check", "--select", "ALL", *args], project)
-        second = run_celerylint(["check", "--select", "ALL", *args], project)
+        first = invoke_celerylint(["check", "--select", "ALL", *args], project)
+        second = invoke_celerylint(["check", "--select", "ALL", *args], project)
         assert first.stdout and first.stdout == second.stdout
 
 
@@ -214,7 +215,7 @@ def test_django_split_config_for_celery_5_7(tmp_path: Path) -> None:
 
 def test_config_text_shows_conditional_and_unread_flags(tmp_path: Path) -> None:
     project = copy_fixture("django_split", tmp_path)
-    run = run_celerylint(["config"], project)
+    run = invoke_celerylint(["config"], project)
     lines = run.stdout.splitlines()
     acks = [line for line in lines if line.strip().startswith("task_acks_late = ")]
     assert len(acks) == 2 and all(line.endswith("[conditional]") for line in acks)

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import celerylint_executable, run_celerylint, write_tree
+from conftest import celerylint_executable, invoke_celerylint, write_tree
 
 from celerylint.cli import cli
 from celerylint.findings import Edit, Finding, Fix, Span
@@ -84,7 +84,7 @@ def snapshot(root: Path, names: Sequence[str]) -> dict[str, bytes]:
 
 def test_fix_applies_safe_fixes_only_and_says_what_is_left(tmp_path: Path) -> None:
     root = project(tmp_path)
-    run = run_celerylint(["check", "--fix"], root)
+    run = invoke_celerylint(["check", "--fix"], root)
     assert run.code == 1, run.stderr
     assert read(root) == CONFIG_SAFE_FIXED
     assert run.stdout.endswith(
@@ -93,7 +93,7 @@ def test_fix_applies_safe_fixes_only_and_says_what_is_left(tmp_path: Path) -> No
 
 def test_unsafe_fixes_apply_every_fix_and_exit_0_when_nothing_remains(tmp_path: Path) -> None:
     root = project(tmp_path)
-    run = run_celerylint(["check", "--fix", "--unsafe-fixes"], root)
+    run = invoke_celerylint(["check", "--fix", "--unsafe-fixes"], root)
     assert (run.code, run.stderr) == (0, "")
     assert read(root) == CONFIG_FIXED
     assert "Found 4 findings (4 fixed, 0 remaining)." in run.stdout
@@ -101,7 +101,7 @@ def test_unsafe_fixes_apply_every_fix_and_exit_0_when_nothing_remains(tmp_path: 
 
 def test_without_fix_the_text_output_is_unchanged(tmp_path: Path) -> None:
     root = project(tmp_path)
-    run = run_celerylint(["check", "--unsafe-fixes"], root)
+    run = invoke_celerylint(["check", "--unsafe-fixes"], root)
     assert run.code == 1 and run.stdout.endswith("Found 4 findings.\n")
     assert read(root) == CONFIG
 
@@ -109,11 +109,11 @@ def test_without_fix_the_text_output_is_unchanged(tmp_path: Path) -> None:
 def test_config_keys_work_like_the_flags(tmp_path: Path) -> None:
     root = project(tmp_path, extra={
         "pyproject.toml": "[tool.celerylint]\nfix = true\nunsafe-fixes = true\n"})
-    assert run_celerylint(["check", "--no-fix"], root).code == 1
+    assert invoke_celerylint(["check", "--no-fix"], root).code == 1
     assert read(root) == CONFIG
-    assert run_celerylint(["check", "--no-unsafe-fixes"], root).code == 1
+    assert invoke_celerylint(["check", "--no-unsafe-fixes"], root).code == 1
     assert read(root) == CONFIG_SAFE_FIXED
-    assert run_celerylint(["check"], root).code == 0
+    assert invoke_celerylint(["check"], root).code == 0
     assert read(root) == CONFIG_FIXED
 
 
@@ -123,13 +123,13 @@ def test_config_keys_work_like_the_flags(tmp_path: Path) -> None:
 ])
 def test_bad_fix_keys_are_errors(tmp_path: Path, toml: str, message: str) -> None:
     root = project(tmp_path, extra={"pyproject.toml": f"[tool.celerylint]\n{toml}\n"})
-    run = run_celerylint(["check"], root)
+    run = invoke_celerylint(["check"], root)
     assert run.code == 2 and message in run.stderr
 
 
 def test_json_output_carries_each_fix(tmp_path: Path) -> None:
     root = project(tmp_path)
-    run = run_celerylint(["check", "--output-format", "json"], root)
+    run = invoke_celerylint(["check", "--output-format", "json"], root)
     fixes = {item["code"]: item["fix"] for item in json.loads(run.stdout)}
     assert fixes["CEL301"] == {
         "applicability": "safe", "message": "Add result_expires = 86400",
@@ -148,7 +148,7 @@ def test_json_output_carries_each_fix(tmp_path: Path) -> None:
 
 def test_json_output_after_fixing_lists_what_remains(tmp_path: Path) -> None:
     root = project(tmp_path)
-    run = run_celerylint(["check", "--fix", "--output-format", "json", "--show-fixes"], root)
+    run = invoke_celerylint(["check", "--fix", "--output-format", "json", "--show-fixes"], root)
     remaining = json.loads(run.stdout)
     assert sorted(item["code"] for item in remaining) == ["CEL101", "CEL102", "CEL203"]
     assert all(item["fix"]["applicability"] == "unsafe" for item in remaining)
@@ -157,7 +157,7 @@ def test_json_output_after_fixing_lists_what_remains(tmp_path: Path) -> None:
 
 def test_show_fixes_lists_fixes_per_file_and_rule(tmp_path: Path) -> None:
     root = project(tmp_path)
-    run = run_celerylint(["check", "--fix", "--unsafe-fixes", "--show-fixes"], root)
+    run = invoke_celerylint(["check", "--fix", "--unsafe-fixes", "--show-fixes"], root)
     assert ("Fixed 4 findings:\n- celeryconfig.py:\n    1 × CEL101 (pickle-serializer)\n"
             "    1 × CEL102 (pickle-accepted)\n") in run.stdout
     assert "    1 × CEL301 (result-expires-unset)\n" in run.stdout
@@ -172,7 +172,7 @@ def ping():
     return "pong"
 '''})
     tasks = read(root, "proj/tasks.py")
-    run = run_celerylint(["check", "celeryconfig.py", "--fix", "--unsafe-fixes"], root)
+    run = invoke_celerylint(["check", "celeryconfig.py", "--fix", "--unsafe-fixes"], root)
     assert run.code == 0, run.stdout
     assert read(root) == CONFIG_FIXED and read(root, "proj/tasks.py") == tasks
 
@@ -198,17 +198,17 @@ MESSY_FIXED = ('broker_url="redis://localhost:6379/0"  \t# trailing spaces and a
 
 def test_only_the_targeted_text_changes(tmp_path: Path) -> None:
     root = project(tmp_path, config=MESSY)
-    run = run_celerylint(["check", "--fix", "--unsafe-fixes"], root)
+    run = invoke_celerylint(["check", "--fix", "--unsafe-fixes"], root)
     assert run.code == 0, run.stdout + run.stderr
     assert (root / "celeryconfig.py").read_bytes() == MESSY_FIXED.encode("utf-8")
 
 
 def test_fixing_a_fixed_tree_changes_nothing(tmp_path: Path) -> None:
     root = project(tmp_path, config=MESSY)
-    run_celerylint(["check", "--fix", "--unsafe-fixes"], root)
+    invoke_celerylint(["check", "--fix", "--unsafe-fixes"], root)
     names = ["celeryconfig.py", "proj/celery.py", "proj/__init__.py"]
     before = snapshot(root, names)
-    again = run_celerylint(["check", "--fix", "--unsafe-fixes", "--show-fixes"], root)
+    again = invoke_celerylint(["check", "--fix", "--unsafe-fixes", "--show-fixes"], root)
     assert again.code == 0 and "No fixes applied." in again.stdout
     assert snapshot(root, names) == before
     diff = run_bytes(["check", "--diff", "--unsafe-fixes"], root)
@@ -227,7 +227,7 @@ def test_fixes_converge_over_rounds(tmp_path: Path) -> None:
                          "@app.task(acks_late=True)  # noqa: CEL203\n"
                          "def ping():\n    return 1\n",
     })
-    run = run_celerylint(["check", "--fix", "--unsafe-fixes", "--ignore", "CEL201"], root)
+    run = invoke_celerylint(["check", "--fix", "--unsafe-fixes", "--ignore", "CEL201"], root)
     assert run.code == 0, run.stdout + run.stderr
     assert read(root, "proj/celery.py").endswith(
         "app.conf.task_acks_late = True\napp.conf.task_reject_on_worker_lost = True\n")
@@ -254,14 +254,14 @@ def _finding(fix: Fix) -> Finding:
 def test_crlf_line_endings_are_kept(tmp_path: Path) -> None:
     root = project(tmp_path)
     (root / "celeryconfig.py").write_bytes(CONFIG.replace("\n", "\r\n").encode())
-    assert run_celerylint(["check", "--fix", "--unsafe-fixes"], root).code == 0
+    assert invoke_celerylint(["check", "--fix", "--unsafe-fixes"], root).code == 0
     assert (root / "celeryconfig.py").read_bytes() == CONFIG_FIXED.replace("\n", "\r\n").encode()
 
 
 def test_bom_is_kept(tmp_path: Path) -> None:
     root = project(tmp_path)
     (root / "celeryconfig.py").write_bytes(b"\xef\xbb\xbf" + CONFIG.encode())
-    assert run_celerylint(["check", "--fix", "--unsafe-fixes"], root).code == 0
+    assert invoke_celerylint(["check", "--fix", "--unsafe-fixes"], root).code == 0
     assert (root / "celeryconfig.py").read_bytes() == b"\xef\xbb\xbf" + CONFIG_FIXED.encode()
 
 
@@ -271,7 +271,7 @@ LATIN1 = "# -*- coding: latin-1 -*-\n# Réglages de l'équipe\n"
 def test_coding_cookie_encoding_is_kept(tmp_path: Path) -> None:
     root = project(tmp_path)
     (root / "celeryconfig.py").write_bytes((LATIN1 + CONFIG).encode("latin-1"))
-    assert run_celerylint(["check", "--fix", "--unsafe-fixes"], root).code == 0
+    assert invoke_celerylint(["check", "--fix", "--unsafe-fixes"], root).code == 0
     assert (root / "celeryconfig.py").read_bytes() == (LATIN1 + CONFIG_FIXED).encode("latin-1")
 
 
@@ -279,21 +279,21 @@ def test_file_mode_is_kept(tmp_path: Path) -> None:
     root = project(tmp_path)
     target = root / "celeryconfig.py"
     target.chmod(0o755)
-    assert run_celerylint(["check", "--fix", "--unsafe-fixes"], root).code == 0
+    assert invoke_celerylint(["check", "--fix", "--unsafe-fixes"], root).code == 0
     assert stat.S_IMODE(target.stat().st_mode) == 0o755 and read(root) == CONFIG_FIXED
     assert sorted(p.name for p in root.iterdir() if p.name.startswith(".celeryconfig")) == []
 
 
 def test_missing_final_newline_stays_missing(tmp_path: Path) -> None:
     root = project(tmp_path, config='result_backend = "redis://localhost:6379/1"')
-    assert run_celerylint(["check", "--fix"], root).code == 0
+    assert invoke_celerylint(["check", "--fix"], root).code == 0
     assert read(root) == 'result_backend = "redis://localhost:6379/1"\nresult_expires = 86400'
 
 
 def test_a_file_with_a_syntax_error_is_never_touched(tmp_path: Path) -> None:
     broken = 'from celery import shared_task\n\nprint "legacy"\n'
     root = project(tmp_path, extra={"proj/legacy.py": broken})
-    run = run_celerylint(["check", "--fix", "--unsafe-fixes"], root)
+    run = invoke_celerylint(["check", "--fix", "--unsafe-fixes"], root)
     assert run.code == 1 and "CEL001" in run.stdout
     assert read(root, "proj/legacy.py") == broken and read(root) == CONFIG_FIXED
 
@@ -406,7 +406,7 @@ def test_diff_applies_and_gives_the_tree_fix_gives(tmp_path: Path, tool: str) ->
         pytest.skip(f"{tool} is not installed")
     fixed = _diff_project(tmp_path / "fixed")
     patched = _diff_project(tmp_path / "patched")
-    assert run_celerylint(["check", "--fix", "--unsafe-fixes", "--ignore", "CEL201"],
+    assert invoke_celerylint(["check", "--fix", "--unsafe-fixes", "--ignore", "CEL201"],
                           fixed).code == 0
     diff = run_bytes(["check", "--diff", "--unsafe-fixes", "--ignore", "CEL201"], patched)
     assert diff.returncode == 1, diff.stderr

@@ -7,7 +7,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import copy_fixture, findings, run_celerylint
+from conftest import copy_fixture, findings, invoke_celerylint
 
 from celerylint.findings import Finding, Span
 from celerylint.report import github, gitlab
@@ -68,7 +68,7 @@ def test_escape_functions() -> None:
 
 def test_github_output_on_a_project(tmp_path: Path) -> None:
     project = copy_fixture("plain_celeryconfig", tmp_path)
-    run = run_celerylint(["check", "--output-format", "github"], project)
+    run = invoke_celerylint(["check", "--output-format", "github"], project)
     assert run.code == 1, run.stderr
     *annotations, summary = run.stdout.splitlines()
     assert summary == "Found 5 findings."
@@ -83,7 +83,7 @@ def test_github_output_on_a_project(tmp_path: Path) -> None:
 
 def test_github_paths_are_relative_to_the_workspace(tmp_path: Path) -> None:
     project = copy_fixture("plain_celeryconfig", tmp_path / "checkout" / "backend")
-    run = run_celerylint(["check", "--output-format", "github"], project / "proj",
+    run = invoke_celerylint(["check", "--output-format", "github"], project / "proj",
                          env={"GITHUB_WORKSPACE": str(tmp_path / "checkout")})
     assert "file=backend/plain_celeryconfig/proj/tasks.py," in run.stdout
 
@@ -93,11 +93,11 @@ def test_github_paths_are_relative_to_the_workspace(tmp_path: Path) -> None:
 
 def test_gitlab_report_on_a_project(tmp_path: Path) -> None:
     project = copy_fixture("plain_celeryconfig", tmp_path)
-    run = run_celerylint(["check", "--output-format", "gitlab"], project)
+    run = invoke_celerylint(["check", "--output-format", "gitlab"], project)
     assert run.code == 1, run.stderr
     assert not run.stdout.startswith("\ufeff")
     issues = json.loads(run.stdout)
-    expected = findings(run_celerylint(["check", "--output-format", "json"], project))
+    expected = findings(invoke_celerylint(["check", "--output-format", "json"], project))
     assert len(issues) == len(expected) == 5
     for issue, finding in zip(issues, expected):
         assert finding["hint"]
@@ -127,7 +127,7 @@ def test_gitlab_severity_mapping() -> None:
 def test_gitlab_paths_are_relative_to_the_repository(tmp_path: Path) -> None:
     subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
     project = copy_fixture("plain_celeryconfig", tmp_path / "svc")
-    run = run_celerylint(["check", "--output-format", "gitlab", ".."], project / "proj")
+    run = invoke_celerylint(["check", "--output-format", "gitlab", ".."], project / "proj")
     paths = {issue["location"]["path"] for issue in json.loads(run.stdout)}
     assert paths == {"svc/plain_celeryconfig/celeryconfig.py",
                      "svc/plain_celeryconfig/proj/celery.py",
@@ -137,7 +137,7 @@ def test_gitlab_paths_are_relative_to_the_repository(tmp_path: Path) -> None:
 @pytest.mark.parametrize("output_format", ["gitlab", "github"])
 def test_clean_project(tmp_path: Path, output_format: str) -> None:
     (tmp_path / "app.py").write_text("x = 1\n")
-    run = run_celerylint(["check", "--output-format", output_format], tmp_path)
+    run = invoke_celerylint(["check", "--output-format", output_format], tmp_path)
     assert run.code == 0, run.stderr
     expected = "[]\n" if output_format == "gitlab" else "All checks passed.\n"
     assert run.stdout == expected

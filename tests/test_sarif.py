@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import FIXTURES, copy_fixture, findings, run_celerylint, write_tree
+from conftest import FIXTURES, copy_fixture, findings, invoke_celerylint, write_tree
 from sarif_schema import assert_valid_sarif, schema_errors
 
 from celerylint.catalog.specs import load_catalog
@@ -22,7 +22,7 @@ BASE = "%SRCROOT%"
 
 
 def sarif_log(project: Path, *args: str) -> dict[str, Any]:
-    run = run_celerylint(["check", "--output-format", "sarif", *args], project)
+    run = invoke_celerylint(["check", "--output-format", "sarif", *args], project)
     assert run.code in (0, 1), run.stderr
     log: dict[str, Any] = json.loads(run.stdout)
     return log
@@ -59,7 +59,7 @@ def test_fixture_logs_validate_and_match_json_output(name: str, tmp_path: Path) 
         (f["filename"], f["location"]["row"], f["location"]["column"],
          f["end_location"]["row"], f["end_location"]["column"], f["code"], f["severity"],
          with_hint(f["message"], f["hint"]))
-        for f in findings(run_celerylint(["check", "--output-format", "json"], project)))
+        for f in findings(invoke_celerylint(["check", "--output-format", "json"], project)))
     got = sorted((*location(r), r["ruleId"], r["level"], r["message"]["text"])
                  for r in results(log))
     assert expected and got == expected
@@ -198,7 +198,7 @@ def test_fixes_in_cli_output_mirror_the_json_fixes(tmp_path: Path) -> None:
         (project / "proj" / "tasks.py").read_text() + "\nX = 1  # noqa: CEL101\n")
     args = ["--select", "ALL"]
     json_fixes = {(f["filename"], f["location"]["row"], f["code"]): f["fix"]
-                  for f in findings(run_celerylint(["check", "--output-format", "json", *args],
+                  for f in findings(invoke_celerylint(["check", "--output-format", "json", *args],
                                                    project))}
     log = sarif_log(project, *args)
     assert_valid_sarif(log)
