@@ -385,3 +385,201 @@ def test_each_app_has_its_own_configuration(tmp_path: Path) -> None:
     })
     assert {app.label: [b.value.data for b in app.config.get("task_acks_late")]
             for app in model.apps} == {"fast": [True], "slow": [False]}
+
+
+# --- settings written as class attributes --------------------------------------------
+
+
+def test_a_settings_class_copied_onto_its_module_gives_the_module_settings(
+        tmp_path: Path) -> None:
+    app = only_app(tmp_path, {
+        "proj/__init__.py": "",
+        "proj/celery.py": """
+            from celery import Celery
+
+            app = Celery("proj")
+            app.config_from_object("proj.celeryconfig")
+            """,
+        "proj/defaults.py": """
+            class Defaults:
+                broker_url = "redis://defaults"
+                task_acks_late = False
+
+                def helper(self):
+                    return 1
+            """,
+        "proj/celeryconfig.py": """
+            from proj.defaults import Defaults
+
+            QUEUE = "jobs"
+
+            class Settings(Defaults):
+                task_acks_late = True
+                task_default_queue = QUEUE
+                _hidden = 1
+
+            result_expires = 60
+            Settings.load_settings(__name__)
+            """,
+    })
+    assert where(app, "broker_url") == [
+        ("broker_url", "proj/defaults.py", 2, "settings", False)]
+    assert where(app, "task_acks_late") == [
+        ("task_acks_late", "proj/celeryconfig.py", 6, "settings", False)]
+    assert values(app, "task_default_queue") == ["jobs"]
+    assert values(app, "result_expires") == [60]
+    assert not app.config.open
+
+
+def test_a_settings_class_with_a_base_outside_the_project_is_unknown(tmp_path: Path) -> None:
+    app = only_app(tmp_path, {
+        "celeryconfig.py": """
+            from somelib import BaseSettings
+
+            class Settings(BaseSettings):
+                task_serializer = "json"
+
+            Settings().apply(globals())
+            """,
+        "worker.py": """
+            from celery import Celery
+
+            app = Celery("w")
+            app.config_from_object("celeryconfig")
+            """,
+    })
+    assert values(app, "task_serializer") == ["json"]
+    assert app.config.open and app.config.is_unknown("result_backend")
+
+
+def test_a_class_not_given_the_module_is_no_settings(tmp_path: Path) -> None:
+    app = only_app(tmp_path, {
+        "celeryconfig.py": """
+            class Settings:
+                task_serializer = "pickle"
+
+            Settings.describe("celeryconfig")
+            """,
+        "worker.py": """
+            from celery import Celery
+
+            app = Celery("w")
+            app.config_from_object("celeryconfig")
+            """,
+    })
+    assert not app.config.is_set("task_serializer")
+
+
+CONFIGURATIONS = {
+    "manage.py": """
+        import os
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mysite.settings")
+        os.environ.setdefault("DJANGO_CONFIGURATION", "Production")
+        """,
+    "mysite/__init__.py": "",
+    "mysite/celery.py": """
+        from celery import Celery
+
+        app = Celery("mysite")
+        app.config_from_object("django.conf:settings", namespace="CELERY")
+        """,
+    "mysite/common.py": """
+        from configurations import Configuration
+
+        class Common(Configuration):
+            CELERY_BROKER_URL = "redis://common"
+            CELERY_TASK_ACKS_LATE = True
+            celery_task_serializer = "pickle"
+        """,
+    "mysite/settings.py": """
+        from configurations import values
+
+        from mysite.common import Common
+
+        CELERY_TASK_DEFAULT_QUEUE = "module-level"
+
+        class Dev(Common):
+            CELERY_TASK_ALWAYS_EAGER = True
+
+        class Production(Common):
+            CELERY_BROKER_URL = values.Value("redis://env-default")
+            CELERY_RESULT_EXPIRES = 3600
+
+            def CELERY_TASK_ROUTES(self):
+                return {}
+        """,
+}
+
+
+def test_django_configurations_read_the_class_named_by_django_configuration(
+        tmp_path: Path) -> None:
+    app = only_app(tmp_path, CONFIGURATIONS)
+    config = app.config
+    assert config.namespace == "CELERY"
+    assert where(app, "result_expires") == [
+        ("CELERY_RESULT_EXPIRES", "mysite/settings.py", 12, "settings", False)]
+    assert where(app, "task_acks_late") == [
+        ("CELERY_TASK_ACKS_LATE", "mysite/common.py", 5, "settings", False)]
+    assert values(app, "task_default_queue") == ["module-level"]
+    # values.Value(...) and a method are computed at run time: unknown
+    assert config.is_unknown("broker_url") and config.is_unknown("task_routes")
+    # another configuration's values, and lower-case attributes, are not settings
+    assert not config.is_set("task_always_eager") and not config.is_set("task_serializer")
+    assert not config.open
+
+
+def test_django_configurations_without_a_known_class_are_unknown(tmp_path: Path) -> None:
+    files = dict(CONFIGURATIONS)
+    files["manage.py"] = """
+        import os
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mysite.settings")
+        """
+    app = only_app(tmp_path, files)
+    assert app.config.open and app.config.is_unknown("result_expires")
+
+
+def test_a_configuration_with_a_setup_hook_is_unknown(tmp_path: Path) -> None:
+    files = dict(CONFIGURATIONS)
+    files["mysite/common.py"] = """
+        from configurations import Configuration
+
+        class Common(Configuration):
+            CELERY_TASK_ACKS_LATE = True
+
+            @classmethod
+            def post_setup(cls):
+                super().post_setup()
+        """
+    app = only_app(tmp_path, files)
+    assert values(app, "task_acks_late") == [True]
+    assert app.config.open
+
+
+def test_a_module_function_given_the_module_name_copies_nothing(tmp_path: Path) -> None:
+    app = only_app(tmp_path, {
+        "celeryconfig.py": """
+            import logging
+
+            task_acks_late = True
+            logging.getLogger(__name__)
+            """,
+        "worker.py": """
+            from celery import Celery
+
+            app = Celery("w")
+            app.config_from_object("celeryconfig")
+            """,
+    })
+    assert values(app, "task_acks_late") == [True]
+    assert not app.config.open
+
+
+def test_configuration_classes_imported_into_the_settings_module(tmp_path: Path) -> None:
+    files = dict(CONFIGURATIONS)
+    files["mysite/settings.py"] = """
+        from mysite.common import Common as Production
+        """
+    app = only_app(tmp_path, files)
+    assert where(app, "task_acks_late") == [
+        ("CELERY_TASK_ACKS_LATE", "mysite/common.py", 5, "settings", False)]
+    assert not app.config.open

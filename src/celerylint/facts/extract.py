@@ -8,7 +8,9 @@ later, across modules), classes, call sites with ORM evidence, and body events.
 from __future__ import annotations
 
 import ast
+import copy
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 from celerylint.facts.calls import EvidenceScanner
 from celerylint.facts.imports import ImportMap, collect_imports
@@ -19,17 +21,24 @@ from celerylint.facts.schema import (
     ClassFacts,
     ConfigWrite,
     Decorator,
+    Factory,
     FunctionFacts,
     ModuleFacts,
     SettingsPointer,
     TaskCall,
+    factory_target,
+    instance_target,
 )
 from celerylint.facts.values import Evaluator, Value, unknown
 from celerylint.findings import Span
 from celerylint.parsing.source import SourceFile
 
 _SETTINGS_ENV = "DJANGO_SETTINGS_MODULE"
+_CONFIGURATION_ENV = "DJANGO_CONFIGURATION"  # django-configurations' class name
 _CONF_MUTATORS = {"append", "extend", "insert", "update", "setdefault", "pop", "add", "__setitem__"}
+# Methods Celery runs for every instance: config writes there configure every app of
+# the class; writes in other methods (``init_app``, helpers) happen only when called.
+_ALWAYS_RUN = {"__init__", "on_init"}
 
 
 def extract(source: SourceFile, tree: ast.Module, module: str, is_package: bool) -> ModuleFacts:
@@ -279,6 +288,10 @@ class _Extractor:
             self.facts.settings_pointers.append(
                 SettingsPointer(value.data, self.source.span(call.args[1]))
             )
+        elif key.data == _CONFIGURATION_ENV and value.known and isinstance(value.data, str):
+            self.facts.configuration_pointers.append(
+                SettingsPointer(value.data, self.source.span(call.args[1]))
+            )
 
     def _is_environ(self, node: ast.expr) -> bool:
         return self.imports.resolve(node) == "os.environ"
@@ -297,9 +310,9 @@ class _Extractor:
         params = tuple(a.arg for a in args.posonlyargs + args.args + args.kwonlyargs)
         decorators = tuple(d for d in (self.decorator(expr) for expr in node.decorator_list) if d)
         text = "\n".join(self.source.lines[node.lineno - 1:node.end_lineno]).encode()
-        # Only what a rule can use: body events where the text could hold one, direct
-        # calls of functions that may be tasks (decorated, or wrapped by a call).
-        may_be_task = bool(decorators) or node.name in self._wrapped
+        # Body events only where the text could hold one; direct calls of every function
+        # (CEL501 follows them from task bodies through helpers).
+        self.factory(node)
         self.facts.functions.append(
             FunctionFacts(
                 name=node.name,
@@ -310,7 +323,7 @@ class _Extractor:
                 has_varkw=args.kwarg is not None,
                 events=tuple(function_events(node, self.source, self.imports))
                 if may_increment(text) else (),
-                calls=tuple(self._direct_calls(node)) if may_be_task else (),
+                calls=tuple(self._direct_calls(node)),
             )
         )
 
@@ -354,10 +367,120 @@ class _Extractor:
                     attributes[stmt.target.id] = self.evaluator.eval(stmt.value)
             elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 methods.append(stmt.name)
+                self.instance_writes(node.name, stmt)
         bases = tuple(b for b in (self.imports.resolve(base) for base in node.bases) if b)
         self.facts.classes.append(
             ClassFacts(node.name, self._name_span(node), bases, attributes, tuple(methods))
         )
+
+    # -- factories and instance methods -------------------------------------------------
+
+    def factory(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        """``def create_app(): app = Celery(...); ...; return app``: the creation, and the
+        config writes made on the local name, recorded against what the function returns.
+
+        Only a function whose every ``return`` gives the same local name, bound exactly
+        once in it by ``name = callee(...)``, is a factory."""
+        params = _param_names(node.args)
+        returns = [n for n in _body_nodes(node) if isinstance(n, ast.Return)]
+        if not returns or not all(isinstance(r.value, ast.Name) for r in returns):
+            return
+        names = {r.value.id for r in returns if isinstance(r.value, ast.Name)}
+        if len(names) != 1:
+            return
+        var = names.pop()
+        stores = [n for n in _body_nodes(node) if isinstance(n, ast.Name) and n.id == var
+                  and not isinstance(n.ctx, ast.Load)]
+        declared = any(isinstance(n, (ast.Global, ast.Nonlocal)) and var in n.names
+                       for n in _body_nodes(node))
+        if var in params or declared or len(stores) != 1:
+            return
+        creation = next((
+            (stmt, conditional) for stmt, conditional in _local_statements(node.body, False)
+            if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1
+            and isinstance(stmt.targets[0], ast.Name) and stmt.targets[0].id == var
+            and isinstance(stmt.value, ast.Call)
+        ), None)
+        if creation is None:
+            return
+        stmt, conditional = creation
+        assert isinstance(stmt.value, ast.Call)
+        target = factory_target(self.facts.module, node.name)
+        with self._local_scope(node, var, target):
+            call = self.call_info(stmt.value)
+            if call is None:
+                return
+            self.facts.factories.append(
+                Factory(node.name, var, call, conditional, self._name_span(node)))
+            self._visited.add(id(stmt))
+            self._local_writes(node.body, var, False)
+
+    def instance_writes(self, klass: str, method: ast.FunctionDef | ast.AsyncFunctionDef
+                        ) -> None:
+        """``self.conf[...] = v``, ``self.conf.update(...)``, ``self.Task = X`` in a method:
+        writes to every instance of the class, conditional unless Celery always runs the
+        method (``__init__``, ``on_init``)."""
+        positional = method.args.posonlyargs + method.args.args
+        decorated = any(isinstance(d, ast.Name) and d.id in ("staticmethod", "classmethod")
+                        for d in method.decorator_list)
+        if not positional or decorated:
+            return
+        var = positional[0].arg
+        with self._local_scope(method, var, instance_target(self.facts.module, klass)):
+            self._local_writes(method.body, var, method.name not in _ALWAYS_RUN)
+
+    @contextmanager
+    def _local_scope(self, node: ast.FunctionDef | ast.AsyncFunctionDef, var: str,
+                     target: str) -> Iterator[None]:
+        """Inside a function: `var` resolves to `target`, and the function's other local
+        names (parameters, assigned names) are unknown rather than module constants."""
+        local = _param_names(node.args) | {
+            n.id for n in _body_nodes(node)
+            if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)
+        }
+        local.discard(var)
+        imports = copy.copy(self.imports)
+        imports.aliases = {k: v for k, v in self.imports.aliases.items() if k not in local}
+        imports.aliases[var] = target
+
+        def names(name: str) -> Value | None:
+            if name in local or name == var:
+                return unknown(f"{name!r} is a local name")
+            return self._constant(name)
+
+        def dotted(expr: ast.AST) -> str | None:
+            root = _root_name(expr)
+            if root is None or root in local or root == var:
+                return None
+            return self.imports.resolve_bound(expr)
+
+        saved = self.imports, self.evaluator
+        self.imports = imports
+        self.evaluator = Evaluator(self.source.span, names, dotted)
+        try:
+            yield
+        finally:
+            self.imports, self.evaluator = saved
+
+    def _local_writes(self, body: list[ast.stmt], var: str, conditional: bool) -> None:
+        """Config writes of a function body made on the local name `var`."""
+        for stmt, branch in _local_statements(body, conditional):
+            if isinstance(stmt, ast.Assign):
+                targets = [t for t in stmt.targets if isinstance(t, (ast.Attribute, ast.Subscript))]
+                if not targets or any(_root_name(t) != var for t in targets):
+                    continue
+                self._visited.add(id(stmt))
+                for target in targets:
+                    if isinstance(target, ast.Attribute):
+                        self.attribute_write(target, stmt.value, branch)
+                    else:
+                        self.subscript_write(target, stmt.value, branch)
+            elif isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call) and (
+                isinstance(stmt.value.func, ast.Attribute)
+                and _root_name(stmt.value.func) == var
+            ):
+                self._visited.add(id(stmt))
+                self.call_statement(stmt.value, branch)
 
     def decorator(self, expr: ast.expr) -> Decorator | None:
         span = self.source.span(expr)
@@ -439,6 +562,63 @@ def _conf_collection(func: ast.Attribute, imports: ImportMap) -> tuple[str, str]
         if owner and isinstance(target.slice.value, str):
             return owner, target.slice.value
     return None
+
+
+def _param_names(args: ast.arguments) -> set[str]:
+    names = {a.arg for a in args.posonlyargs + args.args + args.kwonlyargs}
+    names.update(a.arg for a in (args.vararg, args.kwarg) if a is not None)
+    return names
+
+
+def _root_name(node: ast.AST) -> str | None:
+    """The name an attribute/subscript/call chain starts from: ``app`` of
+    ``app.conf["x"].update``."""
+    while isinstance(node, (ast.Attribute, ast.Subscript, ast.Call)):
+        node = node.func if isinstance(node, ast.Call) else node.value
+    return node.id if isinstance(node, ast.Name) else None
+
+
+_MATCH: tuple[type, ...] = tuple(t for t in (getattr(ast, "Match", None),) if t is not None)
+
+
+def _nodes_within(node: ast.AST) -> Iterator[ast.AST]:
+    """Nodes below `node`, not descending into nested functions or classes."""
+    stack = list(ast.iter_child_nodes(node))
+    while stack:
+        current = stack.pop()
+        yield current
+        if not isinstance(current, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda,
+                                    ast.ClassDef)):
+            stack.extend(ast.iter_child_nodes(current))
+
+
+def _local_statements(body: list[ast.stmt], conditional: bool
+                      ) -> Iterator[tuple[ast.stmt, bool]]:
+    """Simple statements of a function body in order, each with whether it may not run
+    when the function runs (in a branch, a loop, or after a possible early return)."""
+    for stmt in body:
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            continue
+        if isinstance(stmt, ast.Return):
+            return
+        if isinstance(stmt, ast.If):
+            blocks = [(stmt.body, True), (stmt.orelse, True)]
+        elif isinstance(stmt, ast.Try):
+            blocks = [(stmt.body, True), *((h.body, True) for h in stmt.handlers),
+                      (stmt.orelse, True), (stmt.finalbody, conditional)]
+        elif isinstance(stmt, (ast.With, ast.AsyncWith)):
+            blocks = [(stmt.body, conditional)]
+        elif isinstance(stmt, (ast.For, ast.While, ast.AsyncFor)):
+            blocks = [(stmt.body, True), (stmt.orelse, True)]
+        elif isinstance(stmt, _MATCH):
+            blocks = [(case.body, True) for case in getattr(stmt, "cases", [])]
+        else:
+            yield stmt, conditional
+            continue
+        for block, branch in blocks:
+            yield from _local_statements(block, branch or conditional)
+        if any(isinstance(n, ast.Return) for n in _nodes_within(stmt)):
+            conditional = True  # what follows runs only if the block did not return
 
 
 def _body_nodes(node: ast.AST) -> Iterator[ast.AST]:

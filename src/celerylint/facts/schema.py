@@ -35,6 +35,32 @@ class CallAssign:
 
 
 @dataclass(frozen=True)
+class Factory:
+    """A top-level function that builds an object, binds it to a local name and returns
+    that name: ``def create_app(): app = Celery(...); app.conf.update(...); return app``.
+
+    Config writes made on the local name inside the function are recorded as
+    ``ConfigWrite``s whose target is ``<module>.<function>()`` (see `factory_target`).
+    """
+
+    function: str
+    var: str
+    call: CallInfo
+    conditional: bool
+    span: Span
+
+
+def factory_target(module: str, function: str) -> str:
+    """The config-write target standing for what a factory function returns."""
+    return f"{module}.{function}()" if module else f"{function}()"
+
+
+def instance_target(module: str, klass: str) -> str:
+    """The config-write target standing for ``self`` in the methods of a class."""
+    return f"{module}.{klass}.<self>" if module else f"{klass}.<self>"
+
+
+@dataclass(frozen=True)
 class ConfigWrite:
     """A write to an app's configuration, in statement order.
 
@@ -151,10 +177,14 @@ class ModuleFacts:
     star_imports: list[str] = field(default_factory=list)
     imports: dict[str, str] = field(default_factory=dict)
     call_assigns: list[CallAssign] = field(default_factory=list)
+    factories: list[Factory] = field(default_factory=list)
     config_writes: list[ConfigWrite] = field(default_factory=list)
     functions: list[FunctionFacts] = field(default_factory=list)
     classes: list[ClassFacts] = field(default_factory=list)
     task_calls: list[TaskCall] = field(default_factory=list)
     call_sites: list[CallSite] = field(default_factory=list)
     settings_pointers: list[SettingsPointer] = field(default_factory=list)
+    # ``os.environ.setdefault("DJANGO_CONFIGURATION", "Dev")`` (django-configurations):
+    # the pointer's `module` is the configuration class name
+    configuration_pointers: list[SettingsPointer] = field(default_factory=list)
     call_options: list[tuple[str, str, Value, Span]] = field(default_factory=list)

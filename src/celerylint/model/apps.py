@@ -10,11 +10,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from celerylint.facts.schema import CallAssign, ConfigWrite
+from celerylint.facts.schema import (
+    CallInfo,
+    ConfigWrite,
+    Factory,
+    SettingsPointer,
+    factory_target,
+    instance_target,
+)
 from celerylint.facts.values import Symbol, Value, unknown
 from celerylint.findings import Span
 from celerylint.model.config import Binding, EffectiveConfig, bind_keys, merge_layers
-from celerylint.model.config_module import ModuleState
+from celerylint.model.config_module import ModuleState, class_names, configuration_classes
 from celerylint.model.project import Project
 
 CELERY_CLASSES = {"celery.Celery", "celery.app.Celery", "celery.app.base.Celery"}
@@ -59,20 +66,102 @@ def is_celery_class(project: Project, dotted: str) -> bool:
 
 
 def find_apps(project: Project) -> list[App]:
-    """Every app creation in the project, with its configuration resolved."""
-    apps: list[App] = []
+    """Every app creation in the project, with its configuration resolved.
+
+    An app is a module-level name bound to a ``Celery(...)`` call (or a project subclass
+    of Celery), to a call of a factory function that returns such a creation (the name is
+    the app; the factory's writes configure it), or to any object the project calls
+    ``config_from_object`` on. A factory no module calls at its top level is an app of
+    its own, named ``module.factory()``.
+    """
+    _load_app_homes(project)
+    creations: list[_Creation] = []
     configured = _configured_objects(project)
+    called: set[str] = set()
     for path in sorted(project.modules):
         facts = project.modules[path]
         for assign in facts.call_assigns:
             origin = f"{facts.module}.{assign.var}"
-            if (("Celery" in assign.call.callee and is_celery_class(project, assign.call.callee))
-                    or origin in configured):
-                apps.append(_new_app(project, path, facts.module, assign))
-    writes = _writes_by_app(project, {app.origin for app in apps})
-    for app in apps:
-        _configure(project, app, writes.get(app.origin, []))
-    return apps
+            factory = None if _is_app_class(project, assign.call.callee) else (
+                _factory_of(project, assign.call.callee))
+            if factory is not None:
+                factory_path, target, made = factory
+                called.add(target)
+                creations.append(_creation(project, origin, factory_path, made.call, path,
+                                           [(target, factory_path)]))
+            elif _is_app_class(project, assign.call.callee) or origin in configured:
+                creations.append(_creation(project, origin, path, assign.call, path, []))
+    for path in sorted(project.modules):
+        facts = project.modules[path]
+        for made in facts.factories:
+            target = factory_target(facts.module, made.function)
+            if target not in called and _is_app_class(project, made.call.callee):
+                creations.append(_creation(project, target, path, made.call, path,
+                                           [(target, path)]))
+    writes = _writes_by_target(project, {
+        target for creation in creations for target in creation.targets})
+    for creation in creations:
+        _configure(project, creation, writes)
+    return [creation.app for creation in creations]
+
+
+def _load_app_homes(project: Project) -> None:
+    """Modules binding a name that loaded modules use as an app (``@celery.task``,
+    ``celery.conf.X = ...``) may show no sign of Celery themselves (``celery =
+    create_application()``), so the prefilter passed them over: load them."""
+    used: set[str] = set()
+    for facts in list(project.modules.values()):
+        for function in facts.functions:
+            used.update(d.callee.rpartition(".")[0] for d in function.decorators
+                        if d.callee.endswith(".task"))
+        used.update(t.decorator.callee.rpartition(".")[0] for t in facts.task_calls
+                    if t.decorator.callee.endswith(".task"))
+        used.update(w.target for w in facts.config_writes
+                    if not w.target.endswith(("()", ">")))
+    for owner in sorted(used):
+        split = project.index.split(owner)
+        if split is not None and split[0] not in project.modules:
+            project.ensure(split[0])
+
+
+@dataclass
+class _Creation:
+    """An app with what configures it: the creating call, the config-write targets that
+    stand for it with the path where their writes are unconditional (the module-level
+    name in its module, a factory's result in the factory's module), and the instance
+    writes of its class's methods (base classes first)."""
+
+    app: App
+    call: CallInfo
+    targets: dict[str, str]
+    inherited: list[tuple[str, ConfigWrite]]
+
+
+def _is_app_class(project: Project, callee: str) -> bool:
+    """A callee that makes an app. A name without "Celery" in it is looked up only when
+    its module is already loaded (a subclass of Celery is defined where "Celery" is
+    written, which the prefilter loads): a look-up never loads a module for this."""
+    if "Celery" not in callee:
+        split = project.index.split(callee)
+        if split is None or split[0] not in project.modules:
+            return False
+    return is_celery_class(project, callee)
+
+
+def _factory_of(project: Project, callee: str) -> tuple[str, str, Factory] | None:
+    """(path, write target, factory) of a project factory function that returns an app;
+    only functions in modules already loaded are considered."""
+    split = project.index.split(callee)
+    if split is None or split[0] not in project.modules:
+        return None
+    found = project.member(callee)
+    if found is None:
+        return None
+    path, facts, name = found
+    made = next((f for f in facts.factories if f.function == name), None)
+    if made is None or not _is_app_class(project, made.call.callee):
+        return None
+    return path, factory_target(facts.module, made.function), made
 
 
 def _configured_objects(project: Project) -> set[str]:
@@ -86,21 +175,37 @@ def _configured_objects(project: Project) -> set[str]:
     return found
 
 
-def _new_app(project: Project, path: str, module: str, assign: CallAssign) -> App:
-    call = assign.call
+def _creation(project: Project, origin: str, path: str, call: CallInfo, home: str,
+              targets: list[tuple[str, str]]) -> _Creation:
+    """An app named `origin`, created by `call` written in `path`; `home` is the module
+    binding the app's name (test code is decided by it)."""
     main_value = call.args[0] if call.args else call.keywords.get("main")
     main = main_value.data if main_value is not None and isinstance(main_value.data, str) else None
-    app = App(origin=f"{module}.{assign.var}", path=path, span=call.span, main=main,
-              cls=project.canonical(call.callee), test_code=project.is_test_path(path))
+    app = App(origin=origin, path=path, span=call.span, main=main,
+              cls=project.canonical(call.callee), test_code=project.is_test_path(home))
     chain, _ = project.ancestry(app.cls)
+    inherited: list[tuple[str, ConfigWrite]] = []
+    for class_path, klass in reversed(chain):  # base classes first
+        target = instance_target(project.module_of(class_path), klass.name)
+        inherited.extend((class_path, write) for write in project.modules[class_path].config_writes
+                         if write.target == target)
     for _, klass in chain:
         if "gen_task_name" in klass.methods:
             app.derived_names_known = False
         if "task_cls" in klass.attributes and app.task_cls is None:
             _set_task_cls(app, klass.attributes["task_cls"])
+    for _, write in inherited:
+        if write.kind == "task_cls" and write.value is not None:
+            if not write.conditional:
+                _set_task_cls(app, write.value)
+            elif not (isinstance(write.value.data, Symbol)
+                      and write.value.data.dotted == app.task_cls):
+                app.task_cls_known = False  # set only when some method is called
     if "task_cls" in call.keywords:
         _set_task_cls(app, call.keywords["task_cls"])
-    return app
+    own = dict(targets)
+    own.setdefault(origin, home)
+    return _Creation(app, call, own, inherited)
 
 
 def _set_task_cls(app: App, value: Value) -> None:
@@ -113,13 +218,16 @@ def _set_task_cls(app: App, value: Value) -> None:
         app.task_cls_known = False
 
 
-def _writes_by_app(project: Project, origins: set[str]) -> dict[str, list[tuple[str, ConfigWrite]]]:
-    """Config writes grouped by the app they resolve to; the app's own module first."""
+def _writes_by_target(project: Project, targets: set[str]
+                      ) -> dict[str, list[tuple[str, ConfigWrite]]]:
+    """Config writes grouped by the target they resolve to, in path order."""
     found: dict[str, list[tuple[str, ConfigWrite]]] = {}
     for path in sorted(project.modules):
         for write in project.modules[path].config_writes:
-            target = project.canonical(write.target)
-            if target in origins:
+            target = write.target
+            if not target.endswith(("()", ">")):
+                target = project.canonical(target)
+            if target in targets:
                 found.setdefault(target, []).append((path, write))
     return found
 
@@ -137,14 +245,22 @@ class _Layer:
             self.entries[key] = [binding]
 
 
-def _configure(project: Project, app: App, writes: list[tuple[str, ConfigWrite]]) -> None:
-    """Assemble the app's effective configuration from all its sources."""
+def _configure(project: Project, creation: _Creation,
+               writes: dict[str, list[tuple[str, ConfigWrite]]]) -> None:
+    """Assemble the app's effective configuration from all its sources.
+
+    The changes layer takes, lowest first: the instance writes of its class's methods,
+    the ``Celery()`` keywords, then the writes made on the app (a factory's first). A
+    write is unconditional only where it is sure to run: in a method Celery always runs,
+    in the factory body, or in the module that binds the app's name."""
+    app, call = creation.app, creation.call
     config = app.config
     changes = _Layer()
-    creation = project.modules[app.path].call_assigns
-    call = next(a.call for a in creation if a.call.span == app.span)
-    namespace_value = call.keywords.get("namespace")
     sources: list[tuple[Value, Value | None, bool, str, Span]] = []
+    mutated: list[str] = []
+    for path, write in creation.inherited:
+        _apply(app, changes, sources, mutated, path, write, write.conditional, "Celery class")
+    namespace_value = call.keywords.get("namespace")
     if "config_source" in call.keywords:
         sources.append((call.keywords["config_source"], None, False, app.path, app.span))
     for key, value in call.keywords.items():
@@ -155,21 +271,10 @@ def _configure(project: Project, app: App, writes: list[tuple[str, ConfigWrite]]
         changes.put(setting_key, Binding("", setting_key, value, app.path, span, "Celery()"))
     if call.has_splat:
         config.open_reason = "Celery(**options) can set any setting"
-    mutated: list[str] = []
-    for path, write in writes:
-        conditional = write.conditional or path != app.path
-        if write.kind in ("update", "set"):
-            for key, value, span in write.entries:
-                changes.put(key, Binding("", key, value, path, value.span or span, "app.conf",
-                                         conditional))
-        elif write.kind == "from_object" and write.value is not None:
-            sources.append((write.value, write.namespace, conditional, path, write.span))
-        elif write.kind == "open":
-            config.open_reason = f"{path}:{write.span.row} writes settings that cannot be known"
-        elif write.kind == "mutate":
-            mutated.extend(key for key, _, _ in write.entries)
-        elif write.kind == "task_cls" and write.value is not None:
-            _set_task_cls(app, write.value)
+    for target, home in creation.targets.items():
+        for path, write in writes.get(target, []):
+            _apply(app, changes, sources, mutated, path, write,
+                   write.conditional or path != home, "app.conf")
     source_entries, django, namespace_value = _read_sources(project, app, sources,
                                                             namespace_value)
     namespace = _namespace(namespace_value, config)
@@ -185,6 +290,25 @@ def _configure(project: Project, app: App, writes: list[tuple[str, ConfigWrite]]
         bound, _ = bind_keys({key: [Binding("", key, Value(False), app.path, app.span, "")]},
                              namespace, version, False)
         config.unknown.update(bound)
+
+
+def _apply(app: App, changes: _Layer, sources: list[tuple[Value, Value | None, bool, str, Span]],
+           mutated: list[str], path: str, write: ConfigWrite, conditional: bool,
+           origin: str) -> None:
+    """One config write into the changes layer, the config sources, or the unknowns."""
+    config = app.config
+    if write.kind in ("update", "set"):
+        for key, value, span in write.entries:
+            changes.put(key, Binding("", key, value, path, value.span or span, origin,
+                                     conditional))
+    elif write.kind == "from_object" and write.value is not None:
+        sources.append((write.value, write.namespace, conditional, path, write.span))
+    elif write.kind == "open":
+        config.open_reason = f"{path}:{write.span.row} writes settings that cannot be known"
+    elif write.kind == "mutate":
+        mutated.extend(key for key, _, _ in write.entries)
+    elif write.kind == "task_cls" and write.value is not None and origin == "app.conf":
+        _set_task_cls(app, write.value)
 
 
 def _namespace(value: Value | None, config: EffectiveConfig) -> str | None:
@@ -287,12 +411,19 @@ def settings_module_for(project: Project, app: App) -> str | None:
     manage.py / wsgi.py / asgi.py."""
     if project.django_settings_module:
         return project.django_settings_module
+    return _pointer(project, app, "settings_pointers")
+
+
+def _pointer(project: Project, app: App, kind: str) -> str | None:
+    """An environment default set in the app's module, else in manage.py / wsgi.py /
+    asgi.py: `kind` names the pointers (settings module or configuration class)."""
     own = project.modules.get(app.path)
-    if own is not None and own.settings_pointers:
-        return own.settings_pointers[0].module
+    pointers: list[SettingsPointer] = getattr(own, kind) if own is not None else []
+    if pointers:
+        return pointers[0].module
     for path in sorted(project.modules):
         if path.rsplit("/", 1)[-1] in _SETTINGS_FILES:
-            pointers = project.modules[path].settings_pointers
+            pointers = getattr(project.modules[path], kind)
             if pointers:
                 return pointers[0].module
     return None
@@ -307,4 +438,22 @@ def _django_entries(project: Project, app: App) -> dict[str, list[Binding]]:
     if state is None:
         app.config.open_reason = f"settings module {module!r} is not in the project"
         return {}
+    if configuration_classes(project.module_state, module, state):
+        state = _configured_state(project, app, module, state)
     return _state_entries(state, app.config, module)
+
+
+def _configured_state(project: Project, app: App, module: str, state: ModuleState
+                      ) -> ModuleState:
+    """django-configurations: the class named by DJANGO_CONFIGURATION copies its
+    upper-case attributes (its project bases' beneath) onto the settings module."""
+    name = _pointer(project, app, "configuration_pointers")
+    found = class_names(project.module_state, f"{module}.{name}", module, state) if name else None
+    if found is None:
+        reason = ("DJANGO_CONFIGURATION cannot be found" if name is None
+                  else f"configuration class {name!r} is not in {module}")
+        return replace(state, open_reason=state.open_reason or reason)
+    attributes, reason = found
+    names = dict(state.names)
+    names.update({key: value for key, value in attributes.items() if key.isupper()})
+    return replace(state, names=names, open_reason=state.open_reason or reason)

@@ -21,6 +21,24 @@ from celerylint.parsing.source import SourceFile
 Names = dict[str, tuple[Binding, ...]]
 
 _OPEN_CALLS = {"include", "split_settings.tools.include", "exec", "locals", "globals", "vars"}
+# Bases outside the project known to define no Celery setting: django-configurations'
+# Configuration holds Django's own defaults only.
+EMPTY_BASES = {"object", "builtins.object", "configurations.Configuration",
+               "configurations.base.Configuration"}
+CONFIGURATION_BASES = {"configurations.Configuration", "configurations.base.Configuration"}
+# Class methods through which a django-configurations class may set any setting.
+_SETUP_METHODS = {"setup", "pre_setup", "post_setup"}
+
+
+@dataclass(frozen=True)
+class ClassState:
+    """A module-level class as a settings holder: its attribute bindings (an upper-case
+    method is an attribute computed at run time: unknown), its bases as dotted names,
+    and why it may hold more than its attributes show."""
+
+    names: Names
+    bases: tuple[str, ...]
+    open_reason: str = ""
 
 
 @dataclass
@@ -30,6 +48,7 @@ class ModuleState:
     names: Names = field(default_factory=dict)
     open_reason: str = ""
     mutated: set[str] = field(default_factory=set)
+    classes: dict[str, ClassState] = field(default_factory=dict)
 
 
 Loader = Callable[[str], Optional[ModuleState]]
@@ -50,8 +69,10 @@ class ModuleInterpreter:
         self.origin = origin
         self.state = ModuleState()
         self._current: Names = {}
-        imports = collect_imports(tree, module, is_package)
-        self.evaluator = Evaluator(source.span, self._lookup, imports.resolve_bound)
+        self._outer: Names = {}  # the module's names, while a class body runs
+        self._in_class = False
+        self.imports = collect_imports(tree, module, is_package)
+        self.evaluator = Evaluator(source.span, self._lookup, self.imports.resolve_bound)
 
     def run(self) -> ModuleState:
         """Interpret the whole module."""
@@ -59,7 +80,7 @@ class ModuleInterpreter:
         return self.state
 
     def _lookup(self, name: str) -> Value | None:
-        bindings = self._current.get(name)
+        bindings = self._current.get(name) or self._outer.get(name)
         if not bindings:
             return None
         values = {b.value for b in bindings}
@@ -88,7 +109,35 @@ class ModuleInterpreter:
             return self._block(stmt.body, names)
         if isinstance(stmt, ast.ImportFrom):
             return self._import_from(stmt, names)
+        if isinstance(stmt, ast.ClassDef):
+            if not self._in_class:  # a module-level class (nested ones are not settings)
+                self._class(stmt, names)
+            return names
         return self._simple(stmt, names)
+
+    def _class(self, stmt: ast.ClassDef, names: Names) -> None:
+        """Remember a class's attributes (its body runs with the module's names seen)."""
+        saved = self.state.mutated, self.state.open_reason
+        self.state.mutated = set()
+        self._outer = names
+        self._in_class = True
+        try:
+            attributes = self._block(stmt.body, {})
+        finally:
+            self._outer = {}
+            self._in_class = False
+            self._current = names
+            self.state.mutated, self.state.open_reason = saved
+        open_reason = ""
+        for method in stmt.body:
+            if isinstance(method, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                if method.name.isupper():
+                    attributes = self._set(method.name, unknown(
+                        "computed by a method"), method, attributes)
+                elif method.name in _SETUP_METHODS:
+                    open_reason = f"{stmt.name}.{method.name}() can set any setting"
+        bases = tuple(self.imports.resolve_bound(base) or "<expression>" for base in stmt.bases)
+        self.state.classes[stmt.name] = ClassState(attributes, bases, open_reason)
 
     def _simple(self, stmt: ast.stmt, names: Names) -> Names:
         if isinstance(stmt, ast.Assign):
@@ -101,7 +150,7 @@ class ModuleInterpreter:
             names = self._set(stmt.target.id, unknown("changed by augmented assignment"),
                               stmt.target, names)
         elif isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
-            self._call(stmt.value)
+            names = self._call(stmt.value, names)
         return names
 
     def _assign(self, target: ast.expr, value: Value, names: Names) -> Names:
@@ -115,21 +164,47 @@ class ModuleInterpreter:
             self.state.mutated.add(target.value.id)
         return names
 
-    def _set(self, name: str, value: Value, target: ast.expr, names: Names) -> Names:
+    def _set(self, name: str, value: Value, target: ast.AST, names: Names) -> Names:
         span = value.span or self.source.span(target)
         binding = Binding("", name, value, self.source.path, span, self.origin)
         updated = dict(names)
         updated[name] = (binding,)
         return updated
 
-    def _call(self, call: ast.Call) -> None:
-        """Run-time mutation of a name, or a call that can set any name."""
+    def _call(self, call: ast.Call, names: Names) -> Names:
+        """Run-time mutation of a name, a call that can set any name, or a settings class
+        copied onto the module (``Settings.load_settings(__name__)``)."""
         func = call.func
+        copied = self._copied_class(call)
+        found = class_names(self.loader, copied, self.module, self.state) if copied else None
+        if found is not None:
+            attributes, reason = found
+            if reason:
+                self.state.open_reason = reason
+            updated = dict(names)
+            updated.update({k: v for k, v in attributes.items() if not k.startswith("_")})
+            return updated
+        if copied and copied.rpartition(".")[2][:1].isupper():  # a class we cannot read
+            self.state.open_reason = f"{copied} is copied onto the module but cannot be read"
         if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
             self.state.mutated.add(func.value.id)
         dotted = self.evaluator_dotted(func)
         if dotted in _OPEN_CALLS or (dotted or "").endswith("split_settings.tools.include"):
             self.state.open_reason = f"{dotted}() can set any name"
+        return names
+
+    def _copied_class(self, call: ast.Call) -> str | None:
+        """The dotted class of ``Class.method(__name__)`` / ``Class().method(globals())``:
+        a call on a class that is given the module itself."""
+        if not isinstance(call.func, ast.Attribute) or not any(
+                _names_this_module(arg) for arg in [*call.args, *(k.value for k in call.keywords)]):
+            return None
+        holder = call.func.value
+        if isinstance(holder, ast.Call) and not holder.args and not holder.keywords:
+            holder = holder.func
+        if not isinstance(holder, (ast.Name, ast.Attribute)):
+            return None
+        return self.imports.resolve_bound(holder)
 
     def evaluator_dotted(self, func: ast.expr) -> str | None:
         if isinstance(func, ast.Name):
@@ -153,10 +228,14 @@ class ModuleInterpreter:
         updated = dict(names)
         if star:
             updated.update({k: v for k, v in state.names.items() if not k.startswith("_")})
+            self.state.classes.update(
+                {k: v for k, v in state.classes.items() if not k.startswith("_")})
             return updated
         for alias in stmt.names:
             if alias.name in state.names:
                 updated[alias.asname or alias.name] = state.names[alias.name]
+            if alias.name in state.classes:
+                self.state.classes[alias.asname or alias.name] = state.classes[alias.name]
         return updated
 
     def _merge(self, before: Names, blocks: list[list[ast.stmt]], keep_before: bool) -> Names:
@@ -179,3 +258,74 @@ class ModuleInterpreter:
             merged[name] = tuple(seen)
         self._current = merged
         return merged
+
+
+def _names_this_module(node: ast.expr) -> bool:
+    """``__name__``, ``globals()``, ``sys.modules[__name__]``."""
+    if isinstance(node, ast.Name):
+        return node.id == "__name__"
+    if isinstance(node, ast.Call):
+        return isinstance(node.func, ast.Name) and node.func.id == "globals"
+    if isinstance(node, ast.Subscript):
+        return isinstance(node.slice, ast.Name) and node.slice.id == "__name__"
+    return False
+
+
+def class_names(loader: Loader, dotted: str, module: str = "",
+                own: ModuleState | None = None) -> tuple[Names, str] | None:
+    """The attributes of a project class with those of its project bases beneath (None if
+    the class is not found), and why it may hold more: a base outside the project other
+    than those known to define no setting, or a setup method."""
+    names: Names = {}
+    reason = ""
+    chain: list[ClassState] = []
+    pending, seen = [dotted], set()
+    while pending:
+        current = pending.pop(0)
+        if current in seen:
+            continue
+        seen.add(current)
+        state = _class_state(loader, current, module, own)
+        if state is None:
+            if current == dotted:
+                return None
+            if current not in EMPTY_BASES:
+                reason = reason or f"{dotted} inherits from {current}, which is not in the project"
+            continue
+        chain.append(state)
+        reason = reason or state.open_reason
+        pending.extend(state.bases)
+    for state in reversed(chain):  # the most basic first; nearer classes override
+        names.update(state.names)
+    return names, reason
+
+
+def _class_state(loader: Loader, dotted: str, module: str, own: ModuleState | None
+                 ) -> ClassState | None:
+    holder, _, name = dotted.rpartition(".")
+    if own is not None and holder == module:
+        return own.classes.get(name)
+    if not holder or dotted in EMPTY_BASES:
+        return None
+    state = loader(holder)
+    return state.classes.get(name) if state is not None else None
+
+
+def configuration_classes(loader: Loader, module: str, state: ModuleState) -> list[str]:
+    """Names of the module's django-configurations classes (``Configuration`` reached
+    through project classes)."""
+    found = []
+    for name in state.classes:
+        pending, seen = [f"{module}.{name}"], set()
+        while pending:
+            current = pending.pop(0)
+            if current in CONFIGURATION_BASES:
+                found.append(name)
+                break
+            if current in seen:
+                continue
+            seen.add(current)
+            klass = _class_state(loader, current, module, state)
+            if klass is not None:
+                pending.extend(klass.bases)
+    return found
