@@ -6,12 +6,13 @@ a traceback).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import sys
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, NoReturn
 
@@ -20,7 +21,7 @@ import click
 from celerylint import __version__
 from celerylint.catalog.docs import render_rule
 from celerylint.catalog.specs import SpecError, default_codes, load_catalog
-from celerylint.engine.discover import find_project_root
+from celerylint.engine.discover import ProjectRoot, locate_project
 from celerylint.engine.options import (
     CACHE_DIR,
     FileOptions,
@@ -37,10 +38,26 @@ from celerylint.integrations.baseline import (
     read_baseline,
     write_baseline,
 )
+from celerylint.model.celery_version import TargetVersion
 from celerylint.model.loading import LoadSettings
-from celerylint.pipeline.check import RunResult, build_model, run, target_version
-from celerylint.pipeline.fixing import retarget
-from celerylint.pipeline.session import FixMode, diff_summary, fixed_lines, run_fixes, unsafe_left
+from celerylint.pipeline.check import (
+    ProjectPaths,
+    RunResult,
+    build_model,
+    combine,
+    projects_of,
+    run,
+    target_version,
+)
+from celerylint.pipeline.fixing import FixOutcome, retarget
+from celerylint.pipeline.session import (
+    FixMode,
+    FixReport,
+    diff_summary,
+    fixed_lines,
+    run_fixes,
+    unsafe_left,
+)
 from celerylint.report import config as config_report
 from celerylint.report import github as github_report
 from celerylint.report import gitlab as gitlab_report
@@ -65,13 +82,22 @@ def _codes_list(value: str | None) -> tuple[str, ...] | None:
 
 
 def _options(paths: Sequence[Path], config: Path | None) -> tuple[Path, FileOptions]:
-    root = find_project_root(list(paths))
-    pyproject = config if config is not None else (root / "pyproject.toml")
+    """The project of the first path and its options."""
+    try:
+        project = locate_project(paths[0] if paths else Path.cwd())
+    except OptionsError as exc:
+        _fail(str(exc))
+    return project.root, _project_options(project, config)
+
+
+def _project_options(project: ProjectRoot, config: Path | None) -> FileOptions:
+    """The options of `config` when given (``--config``), else of the configuration that
+    defined the project's root (none: the defaults)."""
     if config is not None and not config.is_file():
         _fail(f"config file {config} does not exist")
     try:
-        return root, load_options(pyproject if pyproject.is_file() else None,
-                                  list(load_catalog()))
+        return load_options(config if config is not None else project.config,
+                            list(load_catalog()))
     except OptionsError as exc:
         _fail(str(exc))
 
@@ -111,7 +137,7 @@ def cli() -> None:
               help="Record today's findings in this file (report nothing, exit 0).")
 @click.option("--statistics", is_flag=True, help="Show a count per rule instead of findings.")
 @click.option("--config", "config_file", type=click.Path(path_type=Path),
-              help="A pyproject.toml to read [tool.celerylint] from.")
+              help="A pyproject.toml to read [tool.celerylint] from, or a celerylint.toml.")
 @click.option("--celery-version", help="Target Celery version (X.Y).")
 @click.option("--jobs", type=click.IntRange(min=1),
               help="Processes reading files (default: the number of CPUs; 1: in-process).")
@@ -125,6 +151,8 @@ def cli() -> None:
 @click.option("--diff", is_flag=True,
               help="Print what --fix would change as a diff (patch -p0); write nothing.")
 @click.option("--show-fixes", is_flag=True, help="List the fixes applied.")
+@click.option("--no-notices", is_flag=True,
+              help="Hide notices (blind spots: rules skipped for an app or tasks).")
 def check(
     paths: tuple[Path, ...], select: str | None, ignore: str | None,
     extend_select: str | None, output_format: str, exit_zero: bool, statistics: bool,
@@ -132,37 +160,49 @@ def check(
     jobs: int | None, no_cache: bool, cache_dir: Path | None,
     fail_on: str, baseline_file: Path | None, write_baseline_file: Path | None,
     fix: bool | None, unsafe_fixes: bool | None, diff: bool, show_fixes: bool,
+    no_notices: bool = False,
 ) -> None:
     """Check PATHS (default: the current directory) for Celery problems."""
     if baseline_file is not None and write_baseline_file is not None:
         _fail("--baseline and --write-baseline cannot be used together")
     known = _read_baseline(baseline_file) if baseline_file is not None else None
     targets = list(paths) or [Path(".")]
-    root, file_options = _options(targets, config_file)
     catalog = load_catalog()
-    options = merge(file_options, select=_codes_list(select), ignore=_codes_list(ignore),
-                    extend_select=_codes_list(extend_select))
     try:
-        selected = select_codes(list(catalog), default_codes(catalog), options.select,
-                                options.ignore, options.extend_select, list(catalog))
-        version = target_version(root, options, celery_version)
-    except (OptionsError, ValueError) as exc:
+        projects = projects_of(targets, lambda project: _project_options(project, config_file))
+    except OptionsError as exc:
         _fail(str(exc))
-    load = _load_settings(root, options, jobs, no_cache, cache_dir)
-    machine_output = output_format not in ("text", "concise")
-    with progress.progress_bar(progress.wanted(machine_output)) as advance:
-        load.progress = advance
-        result = run(targets, options, selected, version, root, load)
-    fix_mode = FixMode(options.fix if fix is None else fix,
+    prepared: list[_Prepared] = []
+    for group in projects:
+        options = merge(_project_options(group.project, config_file),
+                        select=_codes_list(select), ignore=_codes_list(ignore),
+                        extend_select=_codes_list(extend_select))
+        try:
+            selected = select_codes(list(catalog), default_codes(catalog), options.select,
+                                    options.ignore, options.extend_select, list(catalog))
+            version = target_version(group.root, options, celery_version)
+        except (OptionsError, ValueError) as exc:
+            _fail(str(exc))
+        cache = cache_dir if cache_dir is None or len(projects) == 1 else (
+            cache_dir / _cache_name(group.root))
+        load = _load_settings(group.root, options, jobs, no_cache, cache)
+        mode = FixMode(options.fix if fix is None else fix,
                        options.unsafe_fixes if unsafe_fixes is None else unsafe_fixes,
                        diff, show_fixes)
+        prepared.append(_Prepared(group, options, selected, version, load, mode))
+    fix_mode = _overall_mode(prepared)
+    machine_output = output_format not in ("text", "concise")
+    with progress.progress_bar(progress.wanted(machine_output)) as advance:
+        results = []
+        for each in prepared:
+            each.load.progress = advance
+            results.append(run(list(each.group.paths), each.options, each.selected,
+                               each.version, each.group.root, each.load))
     fixed = 0
     if fix_mode.active:
-        # --diff fixes a private copy: its facts must not replace the project's in the cache
-        recheck_load = replace(load, progress=None,
-                               cache_dir=None if fix_mode.diff else load.cache_dir)
-        result, fixed = _fix(result, fix_mode, machine_output, exit_zero, lambda base: run(
-            retarget(targets, root, base), options, selected, version, base, recheck_load))
+        results, fixed = _fix_each(prepared, results, fix_mode, machine_output, exit_zero)
+    errors = [problem for r in results for problem in r.model.project.internal_errors]
+    result = combine(results)
     if write_baseline_file is not None:
         count = write_baseline(write_baseline_file, result.root, result.findings)
         click.echo(f"celerylint: recorded {count} finding(s) in {write_baseline_file}",
@@ -170,12 +210,32 @@ def check(
         result.findings = []
     if known is not None:
         result.findings = _new_findings(result, known)
-    _report(result, output_format, statistics, fixed, unsafe_left(result.findings, fix_mode))
-    for problem in result.model.project.internal_errors:
+    if no_notices:
+        result.notices = []
+    _report(result, output_format, statistics, fixed, unsafe_left(result.findings, fix_mode),
+            errors)
+    for problem in errors:
         click.echo(f"celerylint: internal error: {problem}", err=True)
-    if result.model.project.internal_errors:
+    if errors:
         sys.exit(EXIT_USAGE)
     sys.exit(EXIT_FINDINGS if _fails(result.findings, fail_on) and not exit_zero else 0)
+
+
+@dataclass
+class _Prepared:
+    """One project of a ``check`` invocation, ready to run."""
+
+    group: ProjectPaths
+    options: FileOptions
+    selected: frozenset[str]
+    version: TargetVersion
+    load: LoadSettings
+    mode: FixMode
+
+
+def _cache_name(root: Path) -> str:
+    """A folder of ``--cache-dir`` per project when one invocation checks several."""
+    return f"{root.name}-{hashlib.sha256(os.fsencode(root)).hexdigest()[:12]}"
 
 
 def _read_baseline(path: Path) -> Counter[str]:
@@ -201,51 +261,113 @@ def _fails(findings: Sequence[Finding], fail_on: str) -> bool:
     return any(SEVERITY_ORDER[severity_of(f)] >= threshold for f in findings)
 
 
-def _fix(first: RunResult, mode: FixMode, machine_output: bool, exit_zero: bool,
-         recheck: Callable[[Path], RunResult]) -> tuple[RunResult, int]:
-    """Apply fixes (or, with --diff, print them and exit); the check after fixing."""
-    report = run_fixes(first, recheck, mode)
-    outcome = report.outcome
-    for problem in outcome.problems:
-        click.echo(f"celerylint: warning: {problem}", err=True)
+def _overall_mode(prepared: Sequence[_Prepared]) -> FixMode:
+    """The fix options of the run: one project's, or, over several, fixing when any of
+    them fixes and unsafe fixes only when all of them allow them (for the summary)."""
+    if len(prepared) == 1:
+        return prepared[0].mode
+    modes = [each.mode for each in prepared]
+    return FixMode(any(m.fix for m in modes), all(m.unsafe for m in modes), modes[0].diff,
+                   modes[0].show_fixes)
+
+
+def _rechecker(each: _Prepared) -> Callable[[Path], RunResult]:
+    """The check after a round of fixes, of the project or of its private copy (`base`)."""
+    # --diff fixes a private copy: its facts must not replace the project's in the cache
+    load = replace(each.load, progress=None,
+                   cache_dir=None if each.mode.diff else each.load.cache_dir)
+    root, paths = each.group.root, list(each.group.paths)
+    return lambda base: run(retarget(paths, root, base), each.options, each.selected,
+                            each.version, base, load)
+
+
+def _fix_each(prepared: Sequence[_Prepared], results: list[RunResult], mode: FixMode,
+              machine_output: bool, exit_zero: bool) -> tuple[list[RunResult], int]:
+    """Apply the fixes of each project on its own (or, with --diff, print them all and
+    exit); the checks after fixing and how many fixes were applied."""
+    fixed_results = list(results)
+    reports: list[tuple[Path, FixReport]] = []
+    for index, each in enumerate(prepared):
+        if not each.mode.active:
+            continue
+        report = run_fixes(results[index], _rechecker(each), each.mode)
+        for problem in report.outcome.problems:
+            click.echo(f"celerylint: warning: {problem}", err=True)
+        reports.append((each.group.root, report))
+        fixed_results[index] = report.outcome.result
     if mode.diff:
-        sys.stdout.flush()
-        sys.stdout.buffer.write(report.diff)
-        sys.stdout.flush()
-        if mode.show_fixes:
-            click.echo("\n".join(fixed_lines(first.root, outcome.applied, would=True)), err=True)
-        click.echo(diff_summary(report), err=True)
-        for problem in outcome.result.model.project.internal_errors:
-            click.echo(f"celerylint: internal error: {problem}", err=True)
-        if outcome.result.model.project.internal_errors:
-            sys.exit(EXIT_USAGE)
-        sys.exit(EXIT_FINDINGS if report.diff and not exit_zero else 0)
+        _print_diff(reports, mode, exit_zero)
     if mode.show_fixes:
-        click.echo("\n".join(fixed_lines(first.root, outcome.applied)), err=machine_output)
-    return outcome.result, len(outcome.applied)
+        click.echo("\n".join(_fixed_lines(reports)), err=machine_output)
+    return fixed_results, sum(len(report.outcome.applied) for _, report in reports)
+
+
+def _fixed_lines(reports: Sequence[tuple[Path, FixReport]], would: bool = False) -> list[str]:
+    """``--show-fixes`` over every project fixed."""
+    lines = [line for root, report in reports if report.outcome.applied
+             for line in fixed_lines(root, report.outcome.applied, would)]
+    return lines or fixed_lines(reports[0][0], [], would)
+
+
+def _print_diff(reports: Sequence[tuple[Path, FixReport]], mode: FixMode,
+                exit_zero: bool) -> NoReturn:
+    """``--diff``: every project's changes as one patch on stdout, a summary on stderr."""
+    diff = b"".join(report.diff for _, report in reports)
+    sys.stdout.flush()
+    sys.stdout.buffer.write(diff)
+    sys.stdout.flush()
+    if mode.show_fixes:
+        click.echo("\n".join(_fixed_lines(reports, would=True)), err=True)
+    outcomes = [report.outcome for _, report in reports]
+    total = FixOutcome(outcomes[0].result,
+                       [fix for outcome in outcomes for fix in outcome.applied],
+                       [problem for outcome in outcomes for problem in outcome.problems],
+                       {f"{root}/{path}": data for (root, _), outcome in zip(reports, outcomes)
+                        for path, data in outcome.originals.items()})
+    click.echo(diff_summary(FixReport(total, diff)), err=True)
+    errors = [e for outcome in outcomes for e in outcome.result.model.project.internal_errors]
+    for problem in errors:
+        click.echo(f"celerylint: internal error: {problem}", err=True)
+    if errors:
+        sys.exit(EXIT_USAGE)
+    sys.exit(EXIT_FINDINGS if diff and not exit_zero else 0)
 
 
 def _report(result: RunResult, output_format: str, statistics: bool, fixed: int = 0,
-            unsafe: int = 0) -> None:
+            unsafe: int = 0, errors: Sequence[str] | None = None) -> None:
     if output_format == "json":
         sys.stdout.write(json_report.render(result.root,
                                             result.findings))
+        _stderr_notices(result)
         return
     if output_format == "sarif":
         sys.stdout.write(sarif_report.render(result.root, result.findings,
-                                             result.model.project.internal_errors))
+                                             result.model.project.internal_errors,
+                                             result.notices))
         return
     if output_format in ("github", "gitlab"):
         module = github_report if output_format == "github" else gitlab_report
+        if output_format == "github":
+            sys.stdout.write(github_report.render(result.root, result.findings, result.notices))
+            return
         sys.stdout.write(module.render(result.root, result.findings))
+        _stderr_notices(result)
         return
     out = text_report.console()
     if statistics:
-        text_report.render_statistics(out, result.findings, fixed, unsafe)
+        text_report.render_statistics(out, result.findings, fixed, unsafe, len(result.notices))
     elif output_format == "concise":
-        text_report.render_concise(out, result.root, result.findings, fixed, unsafe)
+        text_report.render_concise(out, result.root, result.findings, fixed, unsafe,
+                                   result.notices)
     else:
-        text_report.render_full(out, result.root, result.findings, fixed, unsafe)
+        text_report.render_full(out, result.root, result.findings, fixed, unsafe,
+                                result.notices)
+
+
+def _stderr_notices(result: RunResult) -> None:
+    """Notices of JSON-array formats go to stderr: stdout stays the array."""
+    for line in json_report.stderr_notices(result.root, result.notices):
+        click.echo(line, err=True)
 
 
 @cli.command("config")

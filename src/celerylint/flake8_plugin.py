@@ -19,8 +19,11 @@ files (the app, its config module, the task a view calls). So the plugin works p
   as well would break those. ``# celerylint: noqa``, which flake8 does not know, still
   skips the file. CEL002 (unused noqa) never runs under flake8: flake8 does not tell a
   plugin what it suppressed, so the plugin cannot know which codes are dead.
-* ``[tool.celerylint]`` chooses the rules, per-file ignores, excludes and target Celery
-  version exactly as for ``celerylint check``; flake8's own selection then applies on top,
+* Each file belongs to the project ``celerylint check`` finds for it (the nearest
+  celerylint configuration above it, else the nearest project marker), so flake8 on one
+  file reports what ``celerylint check`` reports there. That project's configuration
+  chooses the rules, per-file ignores, excludes and target Celery version exactly as
+  for ``celerylint check``; flake8's own selection then applies on top,
   and rules that flake8 would not report are not run at all.
 * Columns are 0-based character offsets, which flake8 shows 1-based: the same columns as
   ``celerylint check``. CEL001 (syntax error) does not appear either: flake8 reports E999
@@ -42,7 +45,7 @@ from typing import Any, Callable
 from celerylint import __version__
 from celerylint.catalog.specs import default_codes, load_catalog
 from celerylint.checks.meta.unused_noqa import UnusedNoqa
-from celerylint.engine.discover import find_project_root
+from celerylint.engine.discover import ProjectRoot, locate_project
 from celerylint.engine.noqa import scan_noqa
 from celerylint.engine.options import (
     CACHE_DIR,
@@ -76,11 +79,12 @@ class ProjectContext:
     findings: dict[str, list[Finding]]
 
     @classmethod
-    def build(cls, root: Path, flake8_selected: Selected) -> ProjectContext:
-        """Read ``[tool.celerylint]``, load the project and run the rules flake8 reports."""
-        pyproject = root / "pyproject.toml"
+    def build(cls, project: ProjectRoot, flake8_selected: Selected) -> ProjectContext:
+        """Read the project's configuration, load the project and run the rules flake8
+        reports."""
+        root = project.root
         catalog = load_catalog()
-        options = load_options(pyproject if pyproject.is_file() else None, list(catalog))
+        options = load_options(project.config, list(catalog))
         chosen = select_codes(list(catalog), default_codes(catalog), options.select,
                               options.ignore, options.extend_select)
         selected = frozenset(c for c in chosen if c != UnusedNoqa.code and flake8_selected(c))
@@ -175,8 +179,18 @@ def _newlines(text: str) -> str:
 
 
 @lru_cache(maxsize=4096)
-def _root_of(folder: Path) -> Path:
-    return find_project_root([folder])
+def _root_of(folder: Path) -> ProjectRoot:
+    try:
+        return locate_project(folder)
+    except OptionsError as exc:
+        raise _execution_error(exc) from None
+
+
+def _execution_error(error: OptionsError) -> Exception:
+    """A configuration mistake as flake8 reports it: a message, never a traceback."""
+    from flake8.exceptions import ExecutionError  # type: ignore[import-untyped]
+
+    return ExecutionError(f"celerylint: {error}")  # type: ignore[no-any-return]
 
 
 def _flake8_selection(options: Any) -> Selected:
@@ -199,30 +213,32 @@ class _RunState:
     active: bool = True
     contexts: dict[Path, ProjectContext] = field(default_factory=dict)
 
-    def context(self, root: Path) -> ProjectContext:
+    def context(self, project: ProjectRoot) -> ProjectContext:
+        root = project.root
         if root not in self.contexts:
             try:
-                self.contexts[root] = ProjectContext.build(root, self.selected)
+                self.contexts[root] = ProjectContext.build(project, self.selected)
             except OptionsError as exc:
-                from flake8.exceptions import ExecutionError  # type: ignore[import-untyped]
-
-                raise ExecutionError(f"celerylint: {exc}") from None
+                raise _execution_error(exc) from None
         return self.contexts[root]
 
     def context_of(self, path: Path) -> ProjectContext:
-        """The context of the project holding the file `path`: the innermost one already
-        built (``celerylint check .`` also checks every file below its root with one
-        project), else the project found from the file."""
-        holding = [root for root in self.contexts if root in path.parents]
-        if holding:
-            return self.contexts[max(holding, key=lambda root: len(root.parts))]
-        return self.context(_root_of(path.parent))
+        """The context of the project holding the file `path`, found from the file as
+        ``celerylint check`` finds it (built on first use). Where no configuration or
+        marker says where a project starts, the innermost context already built that
+        holds the file (``celerylint check .`` checks every file below the folder)."""
+        project = _root_of(path.parent)
+        if not project.marked:
+            holding = [root for root in self.contexts if root in path.parents]
+            if holding:
+                return self.contexts[max(holding, key=lambda root: len(root.parts))]
+        return self.context(project)
 
 
 _STATE = _RunState()
 
 
-def _first_root(options: Any, args: Sequence[str]) -> Path:
+def _first_root(options: Any, args: Sequence[str]) -> ProjectRoot:
     """The project of the first path flake8 checks (the CLI picks its root the same way)."""
     first = args[0] if args else "."
     if first == "-":

@@ -27,6 +27,9 @@ class Rule:
 
     code: ClassVar[str]
     needs: ClassVar[tuple[Need, ...]] = ()
+    # Blind spots the rule stays silent on ("config": an app's configuration is unknown;
+    # "app": tasks not linked to an app): a notice names the rule when one exists.
+    blind_on: ClassVar[tuple[str, ...]] = ()
 
     def __init_subclass__(cls) -> None:
         super().__init_subclass__()

@@ -2,10 +2,13 @@
 
 A run always reads the whole project, even when the user names one file, because a
 finding in that file can depend on an app, a config module or a task defined elsewhere;
-`under` then decides which findings are shown. Discovery must never wander into
-virtualenvs, build output or version-control metadata (slow, and full of code that is
-not the project's), must respect what git ignores (generated and local files), and must
-terminate on symlink loops, so symlinked folders are never followed.
+`under` then decides which findings are shown. The project of a path is found from the
+path alone (never from the current folder): the nearest celerylint configuration above
+it, else the nearest usual project marker (`locate_project`). A folder below a root that
+is a project of its own by the same rule is not part of the outer project. Discovery must
+never wander into virtualenvs, build output or version-control metadata (slow, and full
+of code that is not the project's), must respect what git ignores (generated and local
+files), and must terminate on symlink loops, so symlinked folders are never followed.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from pathlib import Path
 from re import Pattern
 
 from celerylint.engine.globs import glob_to_regex, strip_dot_slash
-from celerylint.engine.options import find_pyproject
+from celerylint.engine.options import CONFIG_FILES, config_in
 
 DEFAULT_EXCLUDES: tuple[str, ...] = (
     ".bzr",
@@ -58,20 +61,72 @@ _PROCESS_SUFFIXES = (
     ".Dockerfile",
 )
 _PROCESS_PREFIXES = ("Procfile", "Dockerfile")
-_EXACT_NAMES = frozenset({"pyproject.toml", "setup.cfg", "Pipfile", "run"})
+_EXACT_NAMES = frozenset({"pyproject.toml", "setup.cfg", "Pipfile", "run", *CONFIG_FILES})
+
+# What makes a folder a project root when no celerylint configuration is found above.
+ROOT_MARKERS: tuple[str, ...] = ("pyproject.toml", "setup.cfg", "setup.py", "manage.py", ".git")
+
+
+@dataclass(frozen=True)
+class ProjectRoot:
+    """A project's folder and the configuration that defined it (None: a marker did, or
+    nothing did: `marked` is False when no configuration or marker was found at all and
+    the root is only the folder of the path itself)."""
+
+    root: Path
+    config: Path | None
+    marked: bool = True
+
+
+def _folder_of(path: Path) -> Path:
+    here = path.resolve()
+    return here if here.is_dir() else here.parent
+
+
+def locate_project(path: Path) -> ProjectRoot:
+    """The project holding `path` (a file or a folder), from the path alone.
+
+    The nearest folder at or above it with a celerylint configuration (a
+    ``pyproject.toml`` with ``[tool.celerylint]``, else ``celerylint.toml`` or
+    ``.celerylint.toml``); without any, the nearest folder holding one of
+    `ROOT_MARKERS`; without any, the path's own folder, or the folder above its package
+    chain (module names come from the package chain, which must not be cut short).
+    """
+    start = _folder_of(path)
+    chain = (start, *start.parents)
+    for folder in chain:
+        config = config_in(folder)
+        if config is not None:
+            return ProjectRoot(folder, config)
+    for folder in chain:
+        if any((folder / marker).exists() for marker in ROOT_MARKERS):
+            return ProjectRoot(folder, None)
+    top = start
+    while (top / "__init__.py").is_file() and top.parent != top:
+        top = top.parent
+    return ProjectRoot(top, None, marked=False)
 
 
 def find_project_root(paths: Sequence[Path]) -> Path:
-    """The folder of the nearest ``pyproject.toml`` at or above the first path.
+    """The root of the project holding the first path (see `locate_project`); with no
+    paths at all, of the current folder."""
+    return locate_project(paths[0] if paths else Path.cwd()).root
 
-    Without one, the first path itself when it is a folder, else its parent; with no
-    paths at all, the current folder is the first path.
-    """
-    first = (paths[0] if paths else Path.cwd()).resolve()
-    pyproject = find_pyproject(first)
-    if pyproject is not None:
-        return pyproject.parent
-    return first if first.is_dir() else first.parent
+
+def _governed(root: Path) -> bool:
+    """Is a celerylint configuration at or above `root`? Then only another
+    configuration below starts a project of its own, not a mere marker."""
+    folder = root.resolve()
+    return any(config_in(f, strict=False) is not None for f in (folder, *folder.parents))
+
+
+def _is_nested_root(folder: str, names: set[str], governed: bool) -> bool:
+    """Is this folder (below a root, holding `names`) a project of its own?"""
+    if any(name in names for name in CONFIG_FILES):
+        return True
+    if "pyproject.toml" in names and config_in(Path(folder), strict=False) is not None:
+        return True
+    return not governed and any(marker in names for marker in ROOT_MARKERS)
 
 
 def under(relpath: str, targets: Sequence[str]) -> bool:
@@ -237,10 +292,26 @@ def discover(root: Path, excludes: Sequence[str], extend_excludes: Sequence[str]
     it), `extend_excludes` adds to it. Skipped: excluded names and paths, what the
     ``.gitignore`` files (root, nested, above the root up to the git top) and
     ``.git/info/exclude`` ignore, folders holding a ``pyvenv.cfg`` (virtualenvs under
-    any name), symlinked folders, and files of no shape celerylint reads.
+    any name), symlinked folders, folders that are projects of their own
+    (`nested_projects`), and files of no shape celerylint reads.
     """
+    return _walk(root, excludes, extend_excludes)[0]
+
+
+def nested_projects(root: Path, excludes: Sequence[str],
+                    extend_excludes: Sequence[str]) -> list[Path]:
+    """The folders below `root` that `discover` leaves out because each is a project of
+    its own: one with a celerylint configuration, or, when no configuration governs
+    `root`, one holding any of `ROOT_MARKERS`. Only the outermost ones, sorted."""
+    return _walk(root, excludes, extend_excludes)[1]
+
+
+def _walk(root: Path, excludes: Sequence[str], extend_excludes: Sequence[str]
+          ) -> tuple[list[str], list[Path]]:
     excluded = _Excludes((*excludes, *extend_excludes))
+    governed = _governed(root)
     found: list[str] = []
+    nested: list[Path] = []
     stack: list[tuple[str, str, list[_IgnoreFile]]] = [
         (os.fspath(root), "", _outer_ignore_files(root))
     ]
@@ -249,6 +320,9 @@ def discover(root: Path, excludes: Sequence[str], extend_excludes: Sequence[str]
         entries = _scan(folder)
         names = {entry.name for entry in entries}
         if prefix and "pyvenv.cfg" in names:
+            continue
+        if prefix and _is_nested_root(folder, names, governed):
+            nested.append(Path(folder))
             continue
         if ".gitignore" in names:
             rules = _read_rules(Path(folder, ".gitignore"))
@@ -266,7 +340,7 @@ def discover(root: Path, excludes: Sequence[str], extend_excludes: Sequence[str]
             else:
                 found.append(relpath)
     found.sort()
-    return found
+    return found, sorted(nested)
 
 
 def _is_regular_file(entry: os.DirEntry[str]) -> bool:

@@ -1,4 +1,5 @@
-"""Project options from ``[tool.celerylint]`` in ``pyproject.toml``, and rule selection.
+"""Project options from ``[tool.celerylint]`` in ``pyproject.toml`` (or the same keys at
+the top level of ``celerylint.toml`` / ``.celerylint.toml``), and rule selection.
 
 Options live beside the project's other tool settings so a checkout carries its own
 policy; a typo there must not silently do nothing, so every key, type and rule code is
@@ -182,6 +183,44 @@ _KEYS: dict[str, tuple[str, _Reader]] = {
 }
 
 
+# Files holding only celerylint's options, at their top level, in the order they are tried
+# after a ``pyproject.toml`` with a ``[tool.celerylint]`` table in the same folder.
+CONFIG_FILES: tuple[str, ...] = ("celerylint.toml", ".celerylint.toml")
+
+
+def config_in(folder: Path, strict: bool = True) -> Path | None:
+    """The celerylint configuration of `folder`: its ``pyproject.toml`` when that has a
+    ``[tool.celerylint]`` table, else its ``celerylint.toml`` or ``.celerylint.toml``.
+
+    A ``pyproject.toml`` that mentions celerylint but is not valid TOML raises
+    OptionsError when `strict` (the user meant to configure celerylint there); otherwise
+    it is passed over.
+    """
+    pyproject = folder / "pyproject.toml"
+    if pyproject.is_file() and _has_section(pyproject, strict):
+        return pyproject
+    for name in CONFIG_FILES:
+        candidate = folder / name
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _has_section(pyproject: Path, strict: bool) -> bool:
+    try:
+        text = pyproject.read_bytes()
+    except OSError:
+        return False
+    if b"celerylint" not in text:
+        return False  # cheap: most pyproject.toml files never mention it
+    try:
+        return _read_section(pyproject) is not None
+    except OptionsError:
+        if strict:
+            raise
+        return False
+
+
 def find_pyproject(start: Path) -> Path | None:
     """The nearest ``pyproject.toml`` in `start` (a file's folder) or a folder above it."""
     here = start.resolve()
@@ -202,14 +241,31 @@ def _display(path: Path) -> str:
         return str(path)
 
 
-def _read_section(pyproject: Path) -> Mapping[str, Any] | None:
+def _read_document(path: Path) -> dict[str, Any]:
     try:
-        with pyproject.open("rb") as handle:
-            document = tomllib.load(handle)
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
     except tomllib.TOMLDecodeError as error:
-        raise OptionsError(f"{_display(pyproject)} is not valid TOML: {error}") from None
+        raise OptionsError(f"{_display(path)} is not valid TOML: {error}") from None
     except OSError as error:
-        raise OptionsError(f"cannot read {_display(pyproject)}: {error.strerror}") from None
+        raise OptionsError(f"cannot read {_display(path)}: {error.strerror}") from None
+
+
+def _is_pyproject_shaped(path: Path, document: Mapping[str, Any]) -> bool:
+    """``pyproject.toml``, or another file (``--config``) whose options are under
+    ``[tool.celerylint]``; ``celerylint.toml`` has them at its top level."""
+    if path.name == "pyproject.toml":
+        return True
+    if path.name in CONFIG_FILES:
+        return False
+    tool = document.get("tool")
+    return isinstance(tool, dict) and "celerylint" in tool
+
+
+def _read_section(pyproject: Path, document: Mapping[str, Any] | None = None
+                  ) -> Mapping[str, Any] | None:
+    if document is None:
+        document = _read_document(pyproject)
     tool = document.get("tool", {})
     section = tool.get("celerylint") if isinstance(tool, dict) else None
     if section is not None and not isinstance(section, dict):
@@ -227,17 +283,23 @@ def _unknown_key(name: str, source: str) -> OptionsError:
 
 
 def load_options(pyproject: Path | None, known_codes: Collection[str]) -> FileOptions:
-    """Read and check ``[tool.celerylint]``; no file or no section gives the defaults.
+    """Read and check ``[tool.celerylint]`` of a ``pyproject.toml``, or the top level of a
+    ``celerylint.toml``; no file or no section gives the defaults.
 
     Raises OptionsError naming the file and the key for invalid TOML, unknown keys,
     values of the wrong type and rule selectors that match no code in `known_codes`.
     """
     if pyproject is None:
         return FileOptions()
-    section = _read_section(pyproject)
+    document = _read_document(pyproject)
+    if _is_pyproject_shaped(pyproject, document):
+        section = _read_section(pyproject, document)
+        source = f"{_SECTION} of {_display(pyproject)}"
+    else:
+        section = document
+        source = _display(pyproject)
     if section is None:
         return FileOptions()
-    source = f"{_SECTION} of {_display(pyproject)}"
     values: dict[str, Any] = {}
     for name, raw in section.items():
         if name not in _KEYS:

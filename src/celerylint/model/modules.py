@@ -3,6 +3,10 @@
 A file's import name comes from its package chain (directories holding ``__init__.py``);
 a file outside any package is also known by its root-relative dotted path (namespace
 packages, ``src/`` layouts), so ``proj.settings.base`` finds ``src/proj/settings/base.py``.
+Names never depend on the current folder: the root they are relative to is found from
+the files themselves (``engine.discover.locate_project``). A name with a part that is not
+an identifier (a file below ``my-scripts/`` or ``.semgrep/`` outside any package) is not
+importable: a worker cannot load that file.
 """
 
 from __future__ import annotations
@@ -17,6 +21,11 @@ class ModuleName:
 
     name: str
     is_package: bool
+
+
+def importable(name: str) -> bool:
+    """Could a worker import a module of this dotted name (every part an identifier)?"""
+    return bool(name) and all(part.isidentifier() for part in name.split("."))
 
 
 def _parent(path: str) -> str:

@@ -1,6 +1,9 @@
 """Tasks of a project: which functions and classes are Celery tasks, their names,
 apps, effective task classes and options.
 
+Only a module a worker can import holds tasks: a file whose module name has a part that
+is not an identifier (outside any package below ``my-scripts/`` or ``.semgrep/``) has none.
+
 A decorator makes a task only when it resolves by import origin to ``shared_task``, to
 ``<app>.task`` of a known app, to a configured task decorator, or to an alias of one of
 those (``retrying = shared_task(acks_late=True)``); a decorator whose name merely ends
@@ -18,6 +21,7 @@ from celerylint.facts.values import Symbol, Value
 from celerylint.findings import Span
 from celerylint.model.apps import CELERY_TASK_CLASSES, App
 from celerylint.model.config import Binding
+from celerylint.model.modules import importable
 from celerylint.model.project import Project
 
 SHARED_TASK = {"celery.shared_task", "celery.app.shared_task", "celery.app.base.shared_task",
@@ -122,6 +126,8 @@ class TaskFinder:
     def find(self) -> list[Task]:
         tasks: list[Task] = []
         for path in sorted(self.project.modules):
+            if not importable(self.project.module_of(path)):
+                continue  # below `my-scripts/` or `.semgrep/`: no worker can import it
             facts = self.project.modules[path]
             functions = {f.name: f for f in facts.functions}
             for function in facts.functions:

@@ -2,20 +2,30 @@
 per-file ignores and ``# noqa`` comments (reporting the dead ones as CEL002).
 
 The CLI, the flake8 plugin and the pre-commit hooks all go through here, so they see the
-same model and agree on every finding. The model is built and frozen before any rule
-runs, so the order rules run in never changes a finding.
+same model and agree on every finding. Each path belongs to the project found from the
+path itself (`projects_of`), so several projects can be checked in one invocation, each
+modelled on its own; `combine` puts their findings in one report. The model is built and
+frozen before any rule runs, so the order rules run in never changes a finding.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from celerylint.catalog.specs import load_catalog
 from celerylint.checks.meta.unused_noqa import UnusedNoqa
 from celerylint.checks.registry import all_rules
-from celerylint.engine.discover import find_project_root, under
+from celerylint.engine.discover import (
+    DEFAULT_EXCLUDES,
+    ProjectRoot,
+    find_project_root,
+    locate_project,
+    nested_projects,
+    under,
+)
 from celerylint.engine.noqa import matching_codes, noqa_for_row, suppresses
 from celerylint.engine.options import FileOptions, ignored_for_file, is_code_ignored
 from celerylint.findings import Finding
@@ -23,6 +33,7 @@ from celerylint.model import build
 from celerylint.model.build import Model, Need
 from celerylint.model.celery_version import TargetVersion, resolve_target_version
 from celerylint.model.loading import LoadSettings
+from celerylint.model.notices import Notice, notices
 from celerylint.model.project import Project
 
 
@@ -36,6 +47,71 @@ class RunResult:
     files_checked: int = 0
     suppressed: int = 0
     targets: list[str] = field(default_factory=list)
+    notices: list[Notice] = field(default_factory=list)  # blind spots (never the exit code)
+
+
+@dataclass(frozen=True)
+class ProjectPaths:
+    """One project of an invocation and the user's paths that fall in it."""
+
+    project: ProjectRoot
+    paths: tuple[Path, ...]
+
+    @property
+    def root(self) -> Path:
+        return self.project.root
+
+
+def projects_of(paths: Sequence[Path],
+                options_of: Callable[[ProjectRoot], FileOptions]) -> list[ProjectPaths]:
+    """The projects holding `paths`, sorted by root: each path in its own project, and a
+    folder also brings every project nested below it (found with the excludes of the
+    project it is in, read through `options_of`)."""
+    groups: dict[Path, tuple[ProjectRoot, list[Path]]] = {}
+    walked: dict[Path, list[Path]] = {}
+    pending = [(locate_project(path), path) for path in paths]
+    while pending:
+        project, path = pending.pop(0)
+        _, members = groups.setdefault(project.root, (project, []))
+        resolved = path.resolve()
+        if any(p.resolve() == resolved for p in members):
+            continue
+        members.append(path)
+        if not resolved.is_dir():
+            continue
+        if project.root not in walked:
+            options = options_of(project)
+            excludes = options.exclude if options.exclude is not None else DEFAULT_EXCLUDES
+            walked[project.root] = [
+                nested.resolve()
+                for nested in nested_projects(project.root, excludes, options.extend_exclude)]
+        for nested in walked[project.root]:
+            if nested == resolved or resolved in nested.parents:
+                pending.append((locate_project(nested), nested))
+    return [ProjectPaths(project, tuple(members))
+            for _, (project, members) in sorted(groups.items())]
+
+
+def combine(results: Sequence[RunResult]) -> RunResult:
+    """One result for several projects: paths relative to the folder holding every root,
+    findings sorted; the first project's model stands for the run."""
+    if len(results) == 1:
+        return results[0]
+    base = Path(os.path.commonpath([result.root for result in results]))
+    findings = [replace(f, path=(result.root / f.path).relative_to(base).as_posix())
+                for result in results for f in result.findings]
+    first = results[0]
+    notes = [replace(n, path=(result.root / n.path).relative_to(base).as_posix())
+             if n.path is not None else n for result in results for n in result.notices]
+    return RunResult(sorted(findings, key=Finding.sort_key), first.model, base,
+                     sum(r.files_checked for r in results), sum(r.suppressed for r in results),
+                     [_rebased(r.root / t, base) for r in results for t in r.targets], notes)
+
+
+def _rebased(path: Path, base: Path) -> str:
+    """A project-relative target as a path relative to `base` ('.' for `base` itself)."""
+    rel = path.relative_to(base).as_posix()
+    return rel if rel != "." else "."
 
 
 def target_version(root: Path, options: FileOptions, given: str | None) -> TargetVersion:
@@ -88,7 +164,13 @@ def run(
     model.project.save_cache()
     checked = sum(1 for p in model.project.files if p.endswith(".py") and under(p, targets))
     return RunResult(sorted(shown, key=Finding.sort_key), model, root, checked, suppressed,
-                     targets)
+                     targets, notices_of(model, selected))
+
+
+def notices_of(model: Model, selected: frozenset[str]) -> list[Notice]:
+    """The blind spots that silence some of the `selected` rules (their ``blind_on``)."""
+    rules = all_rules()
+    return notices(model, {code: rules[code].blind_on for code in selected if code in rules})
 
 
 def check_model(model: Model, options: FileOptions, selected: frozenset[str]) -> list[Finding]:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from celerylint.catalog.specs import RuleSpec, load_catalog
 from celerylint.findings import Finding
+from celerylint.model.notices import Notice
 
 
 def display_path(root: Path, path: str) -> str:
@@ -32,3 +33,22 @@ DOCS_URL = f"{PROJECT_URL}/blob/main/docs/rules.md"
 def rule_url(code: str) -> str:
     """The rule's anchor in docs/rules.md."""
     return f"{DOCS_URL}#{load_catalog()[code].anchor}"
+
+
+def notice_where(root: Path, notice: Notice) -> str:
+    """A notice's ``file:row`` relative to the current directory, or empty."""
+    if notice.path is None:
+        return ""
+    shown = display_path(root, notice.path)
+    return f"{shown}:{notice.row}" if notice.row else shown
+
+
+def notice_line(root: Path, notice: Notice) -> str:
+    """A notice on one line: ``file:row: notice: reason; skipped CODES. Fix.``"""
+    where = notice_where(root, notice)
+    return f"{where + ': ' if where else ''}notice: {notice.text()}"
+
+
+def count_notices(count: int) -> str:
+    """``1 notice``, ``2 notices``."""
+    return f"{count} notice{'s' if count != 1 else ''}"

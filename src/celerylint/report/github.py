@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from celerylint.findings import Finding
+from celerylint.model.notices import Notice
 from celerylint.report import rule_of, severity_of
 from celerylint.report.repository import relative_path, report_base
 from celerylint.report.text import summary
@@ -49,9 +50,22 @@ def annotation(root: Path, base: Path, finding: Finding) -> str:
     return f"::{_COMMAND[severity_of(finding)]} {listed}::{text}"
 
 
-def render(root: Path, findings: Sequence[Finding]) -> str:
-    """Every annotation, then the summary line."""
+def notice_annotation(root: Path, base: Path, notice: Notice) -> str:
+    """A blind spot as a ``::notice`` command, on its app's (or first task's) line."""
+    properties: list[tuple[str, str]] = []
+    if notice.path is not None:
+        properties.append(("file", relative_path(root, notice.path, base)))
+        if notice.row:
+            properties.append(("line", str(notice.row)))
+    properties.append(("title", f"celerylint {notice.kind}"))
+    listed = ",".join(f"{name}={escape_property(value)}" for name, value in properties)
+    return f"::notice {listed}::{escape_data(notice.text())}"
+
+
+def render(root: Path, findings: Sequence[Finding], notices: Sequence[Notice] = ()) -> str:
+    """Every annotation, the notices, then the summary line."""
     base = report_base(root, "GITHUB_WORKSPACE")
     lines = [annotation(root, base, finding) for finding in findings]
-    lines.append(summary(list(findings)))
+    lines.extend(notice_annotation(root, base, notice) for notice in notices)
+    lines.append(summary(list(findings), notices=len(notices)))
     return "\n".join(lines) + "\n"

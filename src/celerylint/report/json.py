@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from celerylint.findings import Finding, Fix, Span
-from celerylint.report import display_path, rule_of, rule_url, severity_of
+from celerylint.model.notices import Notice
+from celerylint.report import display_path, notice_where, rule_of, rule_url, severity_of
 
 
 def _position(span: Span, end: bool = False) -> dict[str, int]:
@@ -52,3 +54,13 @@ def render(root: Path, findings: list[Finding]) -> str:
     items.sort(key=lambda d: (d["filename"], d["location"]["row"], d["location"]["column"],
                               d["code"], d["message"]))
     return json.dumps(items, indent=2, ensure_ascii=False) + "\n"
+
+
+def stderr_notices(root: Path, notices: Sequence[Notice]) -> list[str]:
+    """Notices for formats whose stdout is a JSON array (json, gitlab): one stderr line
+    each, ``celerylint: notice: file:row: reason; skipped CODES. Fix.``"""
+    lines = []
+    for notice in notices:
+        where = notice_where(root, notice)
+        lines.append(f"celerylint: notice: {where + ': ' if where else ''}{notice.text()}")
+    return lines

@@ -29,6 +29,7 @@ from celerylint import __version__
 from celerylint.catalog.specs import RuleSpec, load_catalog
 from celerylint.findings import Finding, Fix, Span
 from celerylint.integrations.fingerprints import FINGERPRINT_KEY, fingerprints
+from celerylint.model.notices import Notice
 from celerylint.report import PROJECT_URL, rule_url, severity_of
 from celerylint.report.repository import relative_path, repository_root
 
@@ -42,8 +43,10 @@ _SECURITY_SEVERITY = {"error": "8.1", "warning": "5.3", "note": "3.1"}
 _SECURITY_FAMILY = "CEL1"
 
 
-def render(root: Path, findings: Sequence[Finding], internal_errors: Sequence[str] = ()) -> str:
-    """The SARIF log of one run, as JSON text (one run; ``results`` is ``[]`` when clean)."""
+def render(root: Path, findings: Sequence[Finding], internal_errors: Sequence[str] = (),
+           notices: Sequence[Notice] = ()) -> str:
+    """The SARIF log of one run, as JSON text (one run; ``results`` is ``[]`` when clean).
+    Blind spots (`notices`) are ``toolExecutionNotifications`` of the invocation."""
     catalog = load_catalog()
     index = {code: position for position, code in enumerate(catalog)}
     base = repository_root(root)
@@ -52,7 +55,8 @@ def render(root: Path, findings: Sequence[Finding], internal_errors: Sequence[st
                for finding, fingerprint in zip(findings, prints)]
     run = {
         "tool": {"driver": _driver(catalog.values())},
-        "invocations": [_invocation(internal_errors)],
+        "invocations": [_invocation(internal_errors, [_notification(root, base, notice)
+                                                      for notice in notices])],
         "originalUriBaseIds": {BASE_ID: {"uri": _folder_uri(base)}},
         "columnKind": "unicodeCodePoints",
         "results": results,
@@ -120,14 +124,33 @@ def _help_markdown(spec: RuleSpec) -> str:
     return "\n\n".join(parts)
 
 
-def _invocation(internal_errors: Sequence[str]) -> dict[str, Any]:
-    """Whether celerylint itself worked; findings do not make a run unsuccessful."""
+def _invocation(internal_errors: Sequence[str], notifications: Sequence[dict[str, Any]] = ()
+                ) -> dict[str, Any]:
+    """Whether celerylint itself worked; findings and notices do not make a run
+    unsuccessful."""
     invocation: dict[str, Any] = {"executionSuccessful": not internal_errors}
-    if internal_errors:
-        invocation["toolExecutionNotifications"] = [
-            {"level": "error", "message": {"text": problem}} for problem in internal_errors
-        ]
+    listed = [{"level": "error", "message": {"text": problem}} for problem in internal_errors]
+    listed.extend(notifications)
+    if listed:
+        invocation["toolExecutionNotifications"] = listed
     return invocation
+
+
+def _notification(root: Path, base: Path, notice: Notice) -> dict[str, Any]:
+    """A blind spot: its text, where it is, and its parts under ``properties``."""
+    notification: dict[str, Any] = {"level": notice.level, "message": {"text": notice.text()}}
+    if notice.path is not None:
+        physical: dict[str, Any] = {"artifactLocation": {
+            "uri": quote(relative_path(root, notice.path, base)), "uriBaseId": BASE_ID}}
+        if notice.row:
+            physical["region"] = {"startLine": notice.row}
+        notification["locations"] = [{"physicalLocation": physical}]
+    properties: dict[str, Any] = {"kind": notice.kind}
+    if notice.app is not None:
+        properties["app"] = notice.app
+    properties.update({"skippedRules": list(notice.skipped), "fix": notice.fix})
+    notification["properties"] = properties
+    return notification
 
 
 def _folder_uri(folder: Path) -> str:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import sys
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
@@ -15,8 +16,9 @@ from rich.text import Text
 
 from celerylint.catalog.specs import load_catalog
 from celerylint.findings import Finding
+from celerylint.model.notices import Notice
 from celerylint.parsing.source import split_lines
-from celerylint.report import display_path, severity_of
+from celerylint.report import count_notices, display_path, notice_line, notice_where, severity_of
 
 _STYLE = {"error": "bold red", "warning": "bold yellow", "note": "bold cyan"}
 
@@ -85,9 +87,20 @@ def _lines(root: Path, path: str, cache: dict[str, list[str]]) -> list[str]:
     return cache[path]
 
 
-def summary(findings: list[Finding], fixed: int = 0, unsafe: int = 0) -> str:
+def summary(findings: list[Finding], fixed: int = 0, unsafe: int = 0, notices: int = 0
+            ) -> str:
     """The closing line of human output. After ``--fix``: `fixed` findings were fixed
-    before the check, and `unsafe` of those left have a fix ``--unsafe-fixes`` applies."""
+    before the check, and `unsafe` of those left have a fix ``--unsafe-fixes`` applies.
+    `notices` blind spots are counted too: never "All checks passed." when there is one."""
+    line = _findings_summary(findings, fixed, unsafe)
+    if not notices:
+        return line
+    if line == "All checks passed.":
+        return f"No findings; {count_notices(notices)}."
+    return f"{line[:-1]}; {count_notices(notices)}."
+
+
+def _findings_summary(findings: list[Finding], fixed: int, unsafe: int) -> str:
     notes = [f"{fixed} fixed", f"{len(findings)} remaining"] if fixed else []
     if unsafe:
         notes.append(f"{unsafe} fixable with --unsafe-fixes")
@@ -100,28 +113,51 @@ def summary(findings: list[Finding], fixed: int = 0, unsafe: int = 0) -> str:
     return f"Found {count} finding{'s' if count != 1 else ''}."
 
 
+def _notice(root: Path, notice: Notice) -> Text:
+    """A notice as the text report shows it: where and why, the skipped rules, the fix."""
+    text = Text()
+    where = notice_where(root, notice)
+    if where:
+        text.append(where, style="bold")
+        text.append(": ")
+    text.append("notice", style=_STYLE["note"])
+    text.append(f": {notice.reason}\n")
+    text.append("  = ", style="blue")
+    text.append("skipped", style="bold")
+    text.append(f": {', '.join(notice.skipped)} (silent for it)\n")
+    text.append("  = ", style="blue")
+    text.append("help", style="bold")
+    text.append(f": {notice.fix}")
+    return text
+
+
 def render_full(out: Console, root: Path, findings: list[Finding], fixed: int = 0,
-                unsafe: int = 0) -> None:
+                unsafe: int = 0, notices: Sequence[Notice] = ()) -> None:
     cache: dict[str, list[str]] = {}
     for finding in findings:
         out.print(_heading(root, finding))
         out.print(_excerpt(_lines(root, finding.path, cache), finding))
         out.print()
-    out.print(summary(findings, fixed, unsafe))
+    for notice in notices:
+        out.print(_notice(root, notice))
+        out.print()
+    out.print(summary(findings, fixed, unsafe, len(notices)))
 
 
 def render_concise(out: Console, root: Path, findings: list[Finding], fixed: int = 0,
-                   unsafe: int = 0) -> None:
+                   unsafe: int = 0, notices: Sequence[Notice] = ()) -> None:
     for finding in findings:
         out.print(_heading(root, finding))
-    out.print(summary(findings, fixed, unsafe))
+    for notice in notices:
+        out.print(notice_line(root, notice))
+    out.print(summary(findings, fixed, unsafe, len(notices)))
 
 
 def render_statistics(out: Console, findings: list[Finding], fixed: int = 0,
-                      unsafe: int = 0) -> None:
+                      unsafe: int = 0, notices: int = 0) -> None:
     """A count per rule, most frequent first."""
     catalog = load_catalog()
     counts = Counter(f.code for f in findings)
     for code, count in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
         out.print(f"{count:>5}\t{code}\t{catalog[code].name}")
-    out.print(summary(findings, fixed, unsafe))
+    out.print(summary(findings, fixed, unsafe, notices))

@@ -59,6 +59,7 @@ class AcksLateWithoutRejectOnWorkerLost(Rule):
     """CEL203: late acknowledgement that still loses the task when its process dies."""
 
     code = "CEL203"
+    blind_on = ("config", "app")
 
     def check(self, model: Model) -> Iterator[Finding]:
         version = model.project.version.version

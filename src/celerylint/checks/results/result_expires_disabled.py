@@ -24,6 +24,7 @@ class ResultExpiresDisabled(Rule):
     """CEL302: result_expires set to None or 0 (results never expire)."""
 
     code = "CEL302"
+    blind_on = ("config",)
 
     def check(self, model: Model) -> Iterator[Finding]:
         seen = set()

@@ -42,6 +42,7 @@ class ResultExpiresUnset(Rule):
     """CEL301: a result backend with no explicit result_expires."""
 
     code = "CEL301"
+    blind_on = ("config",)
 
     def check(self, model: Model) -> Iterator[Finding]:
         for app in model.production_apps():

@@ -16,6 +16,7 @@ class PickleAccepted(Rule):
     """CEL102: accept_content / result_accept_content admits pickle."""
 
     code = "CEL102"
+    blind_on = ("config",)
 
     def check(self, model: Model) -> Iterator[Finding]:
         project = model.project

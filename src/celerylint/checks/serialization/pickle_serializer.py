@@ -50,6 +50,7 @@ class PickleSerializer(Rule):
     """CEL101: a serializer setting, task option or call option that says pickle."""
 
     code = "CEL101"
+    blind_on = ("config",)
 
     def check(self, model: Model) -> Iterator[Finding]:
         project = model.project

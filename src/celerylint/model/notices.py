@@ -1,0 +1,146 @@
+"""Blind spots of a run, reported as notices (../shared/DESIGN.md).
+
+When an app's configuration cannot be known (an unreadable ``config_from_object``
+target, ``conf.update(<expression>)``), when the settings module it reads is not in the
+project, or when tasks cannot be linked to an app, the rules that depend on it stay
+silent. A notice says so: which app (or which tasks), why, which of the selected rules
+were skipped, and what fixes it. Rules declare what they are blind on (``blind_on``:
+``"config"`` or ``"app"``); the caller passes that declaration in, since the model sits
+below the rules. Notices never change the exit code.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+
+from celerylint.model.apps import App
+from celerylint.model.build import Model
+
+# What a rule can be blind on.
+CONFIG = "config"  # an app's configuration is unknown (or its settings module missing)
+APP = "app"  # tasks that cannot be linked to an app
+
+# Kinds of notice, and the cause whose rules each one skips.
+UNKNOWN_CONFIG = "unknown-config"
+MISSING_SETTINGS = "missing-settings"
+NO_APP = "no-app"
+UNLINKED_TASKS = "unlinked-tasks"
+_CAUSE = {UNKNOWN_CONFIG: CONFIG, MISSING_SETTINGS: CONFIG, NO_APP: APP, UNLINKED_TASKS: APP}
+
+# The reasons model.apps gives when a source is not in the tree.
+_SETTINGS_NOT_FOUND = "DJANGO_SETTINGS_MODULE cannot be found"
+_SETTINGS_MISSING = re.compile(r"settings module '([^']+)' is not in the project")
+_SOURCE_MISSING = re.compile(r"config source '([^']+)' is not in the project")
+_SETTINGS_FIX = ("Set django-settings-module in [tool.celerylint] to the settings module "
+                 "the workers use (a module inside the checked project).")
+
+
+@dataclass(frozen=True)
+class Notice:
+    """One blind spot: where, why, which selected rules stayed silent, what fixes it."""
+
+    kind: str
+    app: str | None
+    path: str | None
+    row: int | None
+    reason: str
+    skipped: tuple[str, ...]
+    fix: str
+
+    @property
+    def level(self) -> str:
+        """``note`` for what is normal (a library without an app), else ``warning``."""
+        return "note" if self.kind == NO_APP else "warning"
+
+    def where(self) -> str:
+        """``path:row``, or empty when the notice has no file."""
+        if self.path is None:
+            return ""
+        return f"{self.path}:{self.row}" if self.row else self.path
+
+    def skipped_text(self) -> str:
+        return f"skipped {', '.join(self.skipped)}"
+
+    def text(self) -> str:
+        """The notice on one line, without its location: reason, skipped rules, fix."""
+        return f"{self.reason}; {self.skipped_text()}. {self.fix}"
+
+
+def notices(model: Model, blind: Mapping[str, Iterable[str]]) -> list[Notice]:
+    """The notices of a built model; `blind` maps each selected rule code to what it is
+    blind on. A blind spot no selected rule depends on is not reported."""
+    skipped: dict[str, tuple[str, ...]] = {CONFIG: (), APP: ()}
+    for cause in skipped:
+        skipped[cause] = tuple(sorted(code for code, causes in blind.items()
+                                      if cause in set(causes)))
+    found: list[Notice] = []
+    for app in model.production_apps():
+        if app.config.open:
+            kind, reason, fix = _config_notice(model, app)
+            found.append(Notice(kind, app.label, app.path, app.span.row, reason,
+                                skipped[CONFIG], fix))
+    unlinked = _unlinked(model)
+    if unlinked is not None:
+        found.append(replace(unlinked, skipped=skipped[APP]))
+    found = [notice for notice in found if notice.skipped]
+    return sorted(found, key=lambda n: (n.path or "", n.row or 0, n.kind, n.app or ""))
+
+
+def _config_notice(model: Model, app: App) -> tuple[str, str, str]:
+    """(kind, reason, fix) for an app whose configuration is open."""
+    label = f"app {app.label!r}"
+    reason = app.config.open_reason
+    if reason == _SETTINGS_NOT_FOUND:
+        return (MISSING_SETTINGS,
+                f"{label} reads Django settings, but no DJANGO_SETTINGS_MODULE is set in the "
+                "project (manage.py, wsgi.py, asgi.py or the app's module)",
+                _SETTINGS_FIX)
+    missing = _SETTINGS_MISSING.fullmatch(reason)
+    if missing is not None:
+        module = missing.group(1)
+        configured = model.project.django_settings_module == module
+        origin = "django-settings-module" if configured else "DJANGO_SETTINGS_MODULE"
+        return (MISSING_SETTINGS,
+                f"{label} reads Django settings from {module!r} ({origin}), which is not in "
+                "the project", _SETTINGS_FIX)
+    source = _SOURCE_MISSING.fullmatch(reason)
+    if source is not None:
+        module = source.group(1)
+        return (MISSING_SETTINGS,
+                f"{label} reads its configuration from {module!r}, which is not in the "
+                "project",
+                f"Check the project from its root, and keep {module!r} out of exclude / "
+                "extend-exclude in [tool.celerylint].")
+    if "config_from_object()" in reason:
+        fix = ("Pass config_from_object() a literal module name or a class of the project "
+               "(e.g. 'proj.celeryconfig').")
+    else:
+        fix = ("Write the settings as literal values (a settings module, a config class or "
+               "app.conf.update(key=value)).")
+    return UNKNOWN_CONFIG, f"the configuration of {label} cannot be known: {reason}", fix
+
+
+def _unlinked(model: Model) -> Notice | None:
+    """One notice for the production tasks that have no app: none in the project (a
+    library of shared tasks, which is normal), or several the tasks do not choose from."""
+    tasks = [task for task in model.production_tasks() if task.app is None]
+    if not tasks:
+        return None
+    first = min(tasks, key=lambda t: (t.path, t.span.row, t.span.column))
+    count = f"{len(tasks)} task{'s' if len(tasks) != 1 else ''} (first: {first.label})"
+    verb = "is" if len(tasks) == 1 else "are"
+    apps = len(model.production_apps())
+    if apps == 0:
+        return Notice(NO_APP, None, first.path, first.span.row,
+                      f"no Celery app in the project, so {count} {verb} checked without"
+                      " an app's settings (normal for a library of "
+                      "shared tasks)",
+                      (), "Nothing to do for a library; if the app lives elsewhere, check it "
+                      "together with these tasks.")
+    return Notice(UNLINKED_TASKS, None, first.path, first.span.row,
+                  f"{count} cannot be linked to one of the project's "
+                  f"{apps} apps",
+                  (), "Define each with the decorator of its own app (@app.task) or a base "
+                  "class of that app.")
