@@ -543,3 +543,62 @@ def test_silent_when_a_match_capture_rebinds_the_name() -> None:
                     pass
             notify.delay(order, other)
     """) == {}
+
+
+# -- CEL401's message and hint: deleted rows, the serializer's consequence (issue 9) ------
+
+
+def test_delete_receivers_name_their_signal_in_the_evidence() -> None:
+    from celerylint.checks.calling.orm_object_argument import is_deleted_instance
+
+    found = flagged("""
+        from django.db.models.signals import post_save, pre_delete
+        from django.dispatch import receiver
+
+        @receiver([pre_delete, post_save], sender=Order)
+        def order_changed(sender, instance, **kwargs):
+            notify.delay(instance)
+    """)
+    assert found["instance"] == ("`instance` is the model instance sent by "
+                                 "`pre_delete/post_save` to the receiver `order_changed`")
+    assert is_deleted_instance(found["instance"])  # a delete signal first: the old test missed it
+    assert is_deleted_instance("`x` is bound from `instance` on line 9; `instance` is the "
+                               "model instance sent by `post_save/post_delete` to the "
+                               "receiver `r`")
+    assert not is_deleted_instance("`instance` is the model instance sent by `post_save` "
+                                   "to the receiver `r`")
+    assert not is_deleted_instance("`order` is bound from `Order.objects.soft_delete()` "
+                                   "on line 3")
+
+
+def test_the_hint_of_a_deleted_instance_never_asks_to_fetch_it() -> None:
+    from celerylint.checks.calling import orm_object_argument as rule
+
+    assert "fetch" in rule._HINT
+    assert "cannot be fetched" in rule._DELETED_HINT
+    assert "fetch the object" not in rule._DELETED_HINT
+
+
+@pytest.mark.parametrize(("serializers", "method", "expected"), [
+    ({"json"}, "delay", "EncodeError at .delay()"),
+    ({"json"}, "apply_async", "EncodeError at .apply_async()"),
+    ({"json"}, "s", "EncodeError when sent"),
+    ({"yaml"}, "send_task", "yaml: EncodeError at .send_task()"),
+    ({"json", "msgpack"}, "delay", "json/msgpack: EncodeError at .delay()"),
+    ({"pickle"}, "delay", "pickle: the worker gets a stale copy"),
+    ({"pickle", "json"}, "delay", "EncodeError, or a stale copy if pickled"),
+    ({"signed-pickle"}, "delay", "EncodeError, or a stale copy if pickled"),
+    (None, "delay", "EncodeError, or a stale copy if pickled"),
+])
+def test_the_consequence_follows_the_serializer(serializers: set[str] | None, method: str,
+                                                expected: str) -> None:
+    from celerylint.checks.calling.orm_object_argument import consequence
+
+    assert consequence(serializers, method) == expected
+
+
+def test_the_message_fits_with_a_long_first_clause() -> None:
+    from celerylint.checks.calling.orm_object_argument import _message
+
+    message = _message("proj.tasks." + "x" * 60, "EncodeError at .delay()", "`a` " * 60)
+    assert len(message) == 160 and message.endswith("…")

@@ -13,7 +13,7 @@ import textwrap
 import pytest
 
 from celerylint.facts.imports import collect_imports
-from celerylint.facts.increments import function_events
+from celerylint.facts.increments import function_events, may_increment
 from celerylint.facts.schema import BodyEvent
 from celerylint.findings import Span
 from celerylint.parsing.source import SourceFile
@@ -29,7 +29,8 @@ from proj.models import Article, User
 
 
 def events(code: str, function: str = "", module: str = "proj.tasks") -> list[BodyEvent]:
-    """Events of the first top-level function (or the one named `function`).
+    """Increment events of the first top-level function (or the one named `function`);
+    the ``call`` events CEL501 follows into helpers are tested with `calls`.
 
     The snippet's first line is file line 7.
     """
@@ -382,3 +383,118 @@ def test_extract_records_events_of_the_top_level_function_only() -> None:
     (function,) = facts.functions
     assert [e.description for e in function.events] == ["`cache.incr(key)`"]
     assert [origin for origin, _ in function.calls] == ["django.core.cache.cache.incr"]
+
+
+# -- bulk_update saves the objects it is given (issue 9) -----------------------------------
+
+
+def test_bulk_update_of_the_loop_list_saves_the_increment() -> None:
+    (event,) = events("""
+        def count_views(ids):
+            products = list(Article.objects.filter(pk__in=ids))
+            for product in products:
+                product.views += 1
+            Article.objects.bulk_update(products, ["views"])
+    """)
+    assert event.kind == "attr-increment"
+    assert event.span.row == 10
+    assert event.description == ("`product.views += 1` followed by "
+                                 "`Article.objects.bulk_update(...)` on line 11")
+
+
+def test_bulk_update_of_a_list_the_object_is_appended_to() -> None:
+    assert kinds("""
+        def promote(ids):
+            changed = []
+            for entry in Article.objects.filter(pk__in=ids):
+                entry.rank = entry.rank + 1
+                changed.append(entry)
+            Article.objects.bulk_update(changed, fields=["rank", "modified"])
+    """) == ["attr-increment"]
+
+
+@pytest.mark.parametrize("shape", [
+    "Article.objects.bulk_update([article], ('views', 'modified'))",
+    "await Article.objects.abulk_update([article], ['views'])",
+])
+def test_bulk_update_shapes_holding_the_object(shape: str) -> None:
+    assert kinds(f"""
+        async def bump(article):
+            changed = []
+            article.views = article.views + 1
+            {shape}
+    """) == ["attr-increment"]
+
+
+@pytest.mark.parametrize("shape", [
+    "Article.objects.bulk_update([article], ['modified'])",  # the field is not named
+    "Article.objects.bulk_update([article], FIELDS)",  # not a literal list
+    "Article.objects.bulk_update(others, ['views'])",  # other objects
+    "Article.objects.bulk_create([article])",
+])
+def test_silent_for_bulk_updates_that_do_not_save_the_field(shape: str) -> None:
+    assert kinds(f"""
+        def bump(article, others):
+            article.views += 1
+            {shape}
+    """) == []
+
+
+def test_bulk_update_before_the_increment_saves_nothing() -> None:
+    assert kinds("""
+        def bump(articles):
+            Article.objects.bulk_update(articles, ["views"])
+            for article in articles:
+                article.views += 1
+    """) == []
+
+
+def test_prefilter_texts_know_bulk_update() -> None:
+    assert may_increment(b"Model.objects.bulk_update(objs, ['n'])")
+    assert may_increment(b"await Model.objects.abulk_update(objs, ['n'])")
+    assert not may_increment(b"def f(x):\n    return helper(x)\n")
+
+
+# -- direct calls: what CEL501 follows from a helper into the next ----------------------
+
+
+def calls(code: str) -> set[str]:
+    """The direct calls extraction records for the first function of `code`."""
+    from celerylint.facts.extract import extract
+
+    text = HEADER + textwrap.dedent(code).lstrip("\n")
+    facts = extract(SourceFile("proj/services.py", text), ast.parse(text), "proj.services",
+                    False)
+    return {origin for origin, _ in facts.functions[0].calls}
+
+
+def test_plain_helpers_record_calls_of_imported_and_module_level_names() -> None:
+    assert calls("""
+        from proj.badges import notify_user
+
+        def record_delivery(message, user):
+            message.mark_delivered()
+            notify_user(user)
+            _local(user)
+            Article.objects.filter(pk=1).update(seen=True)
+
+        def _local(user):
+            pass
+    """) >= {"proj.badges.notify_user", "proj.services._local"}
+
+
+def test_decorated_functions_record_their_calls_too() -> None:
+    assert calls("""
+        @shared_task
+        def task(user):
+            notify(user)
+
+        def notify(user):
+            pass
+    """) == {"proj.services.notify"}
+
+
+def test_the_text_test_looks_only_for_increments() -> None:
+    assert not may_increment(b"def deliver(message):\n    record_delivery(message)\n")
+    assert not may_increment(b"def constant():\n    return 1\n")
+    assert may_increment(b"def bump(x):\n    x.n = F('n') + 1\n")

@@ -4,7 +4,9 @@ A task may run more than once for one message (a retry, a redelivery after a los
 so an increment of stored state counts twice. Three shapes are collected:
 
 - ``attr-increment``: ``obj.n += 1`` (or ``obj.n = obj.n + 1``, ``obj.n = F("n") + 1``)
-  later persisted by ``obj.save()``;
+  later persisted by ``obj.save()``, or by ``Model.objects.bulk_update(objs, ["n"])`` of a
+  list holding the object (a list literal naming it, the list a ``for obj in objs`` loop
+  walks, or a list the object is appended to) whose field list literally names ``n``;
 - ``update-increment``: ``<queryset>.update(n=F("n") + 1)``;
 - ``incr``: ``incr``/``decr``-style counter calls; the receiver's origin is recorded so
   the project model can tell Django's cache or a redis client from a statsd counter.
@@ -38,6 +40,8 @@ _SETTERS = {"set", "add"}  # Django cache ``(key, value, timeout)``; redis ``(na
 _TTL_KEYWORDS = {"timeout", "ex", "px", "exat", "pxat"}
 _KEY_KEYWORDS = ("key", "name")  # Django cache and redis-py spell the key differently
 _SAVES = {"save", "asave"}
+_BULK_UPDATES = {"bulk_update", "abulk_update"}
+_ADDERS = {"append", "add", "insert"}  # ``changed.append(obj)``: the list holds the object
 _F_ORIGINS = {"django.db.models.F", "django.db.models.expressions.F", "F"}
 # Adding these is concatenation (``obj.log += [...]``), not counting.
 _CONTAINERS = (ast.List, ast.Tuple, ast.Set, ast.Dict, ast.ListComp, ast.SetComp,
@@ -52,16 +56,18 @@ _MAX_TEXT = 80
 _Pos = Position
 
 
-# What every CEL501 event needs in its text: an attribute increment counts only when the
-# object is saved (`.save(`), an update needs an F() expression, a counter its method.
+# What every CEL501 increment needs in its text: an attribute increment counts only when
+# the object is saved (`.save(`, `bulk_update(`), an update needs an F() expression, a
+# counter its method.
 _INCREMENT = re.compile(
-    rb"\bF\(|\.a?save\(|\.(?:incr|decr|incrby|decrby|hincrby|hincrbyfloat|incrbyfloat"
-    rb"|zincrby)\("
+    rb"\bF\(|\.a?save\(|\ba?bulk_update\(|\.(?:incr|decr|incrby|decrby|hincrby"
+    rb"|hincrbyfloat|incrbyfloat|zincrby)\("
 )
 
 
 def may_increment(text: bytes) -> bool:
-    """Can this code hold an increment event? (A cheap test on text, before parsing.)"""
+    """Can this code hold an increment event? A cheap test on text, before parsing:
+    extraction walks a body, and CEL501 reads a helper's module, only when it may."""
     return _INCREMENT.search(text) is not None
 
 
@@ -91,7 +97,8 @@ def _body_nodes(node: _FunctionNode) -> Iterator[ast.AST]:
 
 def _attribute_increments(nodes: list[ast.AST], calls: list[ast.Call], source: SourceFile,
                           imports: ImportMap) -> list[BodyEvent]:
-    """Increments of ``name.attr`` that a later ``name.save()`` in the body persists."""
+    """Increments of ``name.attr`` that a later ``name.save()`` in the body persists, or a
+    later ``bulk_update`` of a list holding the object that names the field."""
     events: list[BodyEvent] = []
     for stmt in nodes:
         target = _incremented_attribute(stmt, imports)
@@ -99,6 +106,8 @@ def _attribute_increments(nodes: list[ast.AST], calls: list[ast.Call], source: S
             continue
         owner, attr = target
         save = _later_save(calls, owner, attr, node_end(stmt))
+        if save is None:
+            save = _later_bulk_update(nodes, calls, owner, attr, node_end(stmt))
         if save is not None:
             description = (f"`{_text(stmt, source)}` followed by `{_call_text(save, source)}` "
                            f"on line {save.lineno}")
@@ -154,6 +163,55 @@ def _writes(save: ast.Call, attr: str) -> bool:
             if len(names) == len(kw.value.elts):
                 return attr in names
     return True
+
+
+def _later_bulk_update(nodes: list[ast.AST], calls: list[ast.Call], owner: str, attr: str,
+                       after: _Pos) -> ast.Call | None:
+    """The first ``X.bulk_update(objs, ["attr", ...])`` after `after` whose objects hold
+    `owner`: a literal list naming it, the list a ``for owner in objs`` loop walks, or a
+    list `owner` is added to (``changed.append(owner)``). The field list must be a
+    literal that names `attr` (anything else: not known to save it, so silent)."""
+    found = []
+    for call in calls:
+        fields = _bulk_fields(call)
+        if (fields is not None and attr in fields and node_start(call) >= after
+                and _holds(call.args[0] if call.args else None, owner, nodes)):
+            found.append(call)
+    return min(found, key=node_start, default=None)
+
+
+def _bulk_fields(call: ast.Call) -> list[str] | None:
+    """The literal field names of a ``bulk_update`` call; None if not one or not literal."""
+    func = call.func
+    if not (isinstance(func, ast.Attribute) and func.attr in _BULK_UPDATES):
+        return None
+    fields = call.args[1] if len(call.args) > 1 else next(
+        (kw.value for kw in call.keywords if kw.arg == "fields"), None)
+    if not isinstance(fields, (ast.List, ast.Tuple, ast.Set)):
+        return None
+    names = [e.value for e in fields.elts
+             if isinstance(e, ast.Constant) and isinstance(e.value, str)]
+    return names if len(names) == len(fields.elts) else None
+
+
+def _holds(objs: ast.expr | None, owner: str, nodes: list[ast.AST]) -> bool:
+    """Do the objects given to ``bulk_update`` include the object named `owner`?"""
+    if isinstance(objs, (ast.List, ast.Tuple, ast.Set)):
+        return any(isinstance(e, ast.Name) and e.id == owner for e in objs.elts)
+    if objs is None:
+        return False
+    shown = ast.dump(objs)
+    for node in nodes:
+        if isinstance(node, (ast.For, ast.AsyncFor, ast.comprehension)):
+            if (isinstance(node.target, ast.Name) and node.target.id == owner
+                    and ast.dump(node.iter) == shown):
+                return True
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            func = node.func
+            if (func.attr in _ADDERS and ast.dump(func.value) == shown
+                    and any(isinstance(a, ast.Name) and a.id == owner for a in node.args)):
+                return True
+    return False
 
 
 # -- qs.update(n=F("n") + 1) ---------------------------------------------------------------

@@ -1,11 +1,11 @@
-"""CEL501 non-idempotent-increment: a counter increment in a task body, or in a helper it
-calls, that a retry or redelivery repeats."""
+"""CEL501 non-idempotent-increment: a counter increment in a task body, or in a helper
+the body reaches through up to three calls, that a retry or redelivery repeats."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
-from celerylint.checks.bodies.helpers import called_helpers, helper_may_increment
+from celerylint.checks.bodies.helpers import CALLED_HELPERS, reached_helpers
 from celerylint.checks.registry import Rule
 from celerylint.facts.schema import BodyEvent
 from celerylint.findings import Finding, Span
@@ -37,26 +37,33 @@ def _receiver_is_store(project: Project, receiver: str, depth: int = 0) -> bool:
     return _receiver_is_store(project, "call:" + found[1].call.callee, depth + 1)
 
 
-def _events(project: Project, task: Task) -> Iterator[tuple[str, BodyEvent, str]]:
-    """(path, event, call shown) of the task body's events and of the helpers it calls."""
+def _events(project: Project, task: Task) -> Iterator[tuple[str, BodyEvent, tuple[str, ...]]]:
+    """(path, event, chain of helper names) of the task body's increments and of those of
+    the helpers it reaches (the chain is empty for the body itself)."""
     assert task.facts is not None
     for event in task.facts.events:
-        yield task.path, event, ""
-    done: dict[str, bool] = {}
-    for origin, _ in task.facts.calls:
-        if origin in done:
-            continue
-        done[origin] = True
-        if not helper_may_increment(project, origin):
-            continue
-        found = project.function_of(origin)
-        if found is None or project.is_test_path(found[0]):
-            continue
-        path, helper = found
-        if helper is task.facts:
-            continue
-        for event in helper.events:
-            yield path, event, f"{origin.rsplit('.', 1)[-1]}()"
+        yield task.path, event, ()
+    for reached in reached_helpers(project, task):
+        for event in reached.facts.events:
+            yield reached.path, event, reached.chain
+
+
+def _message(task: Task, chain: tuple[str, ...], event: BodyEvent) -> str:
+    """``task T → a() → b(): <increment> repeats on retry/redelivery``, shortened to fit:
+    first the increment's text (without the save that follows it, then entirely), then
+    the middle of the chain, then the end."""
+    calls = [f"{name}()" for name in chain]
+    heads = [" → ".join([f"task {task.label}", *calls])]
+    if len(calls) > 1:
+        heads.append(" → ".join([f"task {task.label}", "…", calls[-1]]))
+    statement = event.description.split(" followed by ", 1)[0]
+    shown = dict.fromkeys((event.description, statement, "this increment"))
+    for head in heads:
+        for what in shown:
+            message = f"{head}: {what} repeats on retry/redelivery"
+            if len(message) <= _LIMIT:
+                return message
+    return message[:_LIMIT - 1] + "…"
 
 
 def _counts(project: Project, event: BodyEvent) -> bool:
@@ -67,21 +74,21 @@ def _counts(project: Project, event: BodyEvent) -> bool:
 
 
 def _resolve_receivers(model: Model) -> set[str]:
-    """The need after `called_helpers`: resolve every counter's receiver (in task bodies
-    and the helpers they call) while the model is still being built."""
+    """The need after the helpers' (`CALLED_HELPERS`): resolve every counter's receiver
+    (in task bodies and the helpers they reach) while the model is still being built."""
     for task in model.production_tasks():
         if task.facts is not None:
-            for _path, event, _via in _events(model.project, task):
+            for _path, event, _chain in _events(model.project, task):
                 _counts(model.project, event)
     return set()
 
 
 class NonIdempotentIncrement(Rule):
-    """CEL501: a counter increment in a task body (or a helper it calls) that a retry
-    or redelivery repeats."""
+    """CEL501: a counter increment in a task body (or a helper it reaches through up to
+    three calls) that a retry or redelivery repeats."""
 
     code = "CEL501"
-    needs = (called_helpers, _resolve_receivers)
+    needs = (*CALLED_HELPERS, _resolve_receivers)
 
     def check(self, model: Model) -> Iterator[Finding]:
         project = model.project
@@ -89,12 +96,9 @@ class NonIdempotentIncrement(Rule):
         for task in model.production_tasks():
             if task.facts is None:
                 continue
-            for path, event, via in _events(project, task):
+            for path, event, chain in _events(project, task):
                 if (path, event.span) in seen or not _counts(project, event):
                     continue
                 seen.add((path, event.span))
-                chain = f"task {task.label} → {via}" if via else f"task {task.label}"
-                message = f"{chain}: {event.description} repeats on retry/redelivery"
-                if len(message) > _LIMIT:  # a long statement: the excerpt shows it
-                    message = f"{chain}: this increment repeats on retry/redelivery"
-                yield Finding(self.code, message, path, event.span, hint=_HINT)
+                yield Finding(self.code, _message(task, chain, event), path, event.span,
+                              hint=_HINT)
