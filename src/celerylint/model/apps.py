@@ -430,17 +430,82 @@ def _pointer(project: Project, app: App, kind: str) -> str | None:
 
 
 def _django_entries(project: Project, app: App) -> dict[str, list[Binding]]:
+    """The Django settings layer; a settings module not in the tree leaves the config
+    open, read from an evident stand-in (assumed) when there is one."""
     module = settings_module_for(project, app)
     if module is None:
         app.config.open_reason = "DJANGO_SETTINGS_MODULE cannot be found"
-        return {}
+        return _assumed_entries(project, app, _package_settings(project, app))
     state = project.module_state(module)
     if state is None:
         app.config.open_reason = f"settings module {module!r} is not in the project"
-        return {}
+        configured = bool(project.django_settings_module)
+        return {} if configured else _assumed_entries(project, app, _stand_ins(project, module))
+    return _settings_entries(project, app, module, state)
+
+
+def _settings_entries(project: Project, app: App, module: str, state: ModuleState
+                      ) -> dict[str, list[Binding]]:
     if configuration_classes(project.module_state, module, state):
         state = _configured_state(project, app, module, state)
     return _state_entries(state, app.config, module)
+
+
+# Names of a settings module's evident stand-in beside it: `settings` -> settings_example.py.
+_STAND_IN_SUFFIXES = ("example", "dist", "sample")
+
+
+def _stand_ins(project: Project, module: str) -> list[str]:
+    """Modules that stand in for `module`, missing from the tree: a sibling in its package
+    named like ``settings_example.py``, ``settings.example.py`` or ``settings_dist.py``."""
+    parent, _, leaf = module.rpartition(".")
+    if parent:
+        home = project.index.path_of(parent)
+        if home is None or not home.endswith("/__init__.py"):
+            return []
+        folder = home.rsplit("/", 1)[0] + "/"
+    else:
+        folder = ""
+    found = []
+    for suffix in _STAND_IN_SUFFIXES:
+        for stem in (f"{leaf}_{suffix}", f"{leaf}.{suffix}"):
+            path = folder + stem + ".py"
+            name = project.names.get(path)
+            if name is not None and project.index.path_of(name.name) == path:
+                found.append(name.name)
+    return found
+
+
+def _package_settings(project: Project, app: App) -> list[str]:
+    """With no DJANGO_SETTINGS_MODULE at all: the ``settings`` module of the package that
+    holds the app, else its stand-in."""
+    name = project.names.get(app.path)
+    if name is None:
+        return []
+    package = name.name if name.is_package else name.name.rpartition(".")[0]
+    if not package:
+        return []
+    module = f"{package}.settings"
+    return [module] if project.index.path_of(module) is not None else _stand_ins(project, module)
+
+
+def _assumed_entries(project: Project, app: App, candidates: list[str]
+                     ) -> dict[str, list[Binding]]:
+    """The first readable candidate's settings, marked assumed; the config stays open
+    (with the reason already given), so what it does not set stays unknown."""
+    config = app.config
+    for module in candidates:
+        state = project.module_state(module)
+        path = project.index.path_of(module)
+        if state is None or path is None:
+            continue
+        reason = config.open_reason
+        entries = _settings_entries(project, app, module, state)
+        config.open_reason = reason
+        config.assumed_from = path
+        return {key: [replace(b, assumed=True) for b in bindings]
+                for key, bindings in entries.items()}
+    return {}
 
 
 def _configured_state(project: Project, app: App, module: str, state: ModuleState

@@ -7,6 +7,11 @@ in `if`/`try` branches are all possible and marked conditional; values Celery ma
 not read (an old name under a namespace when the target version is unknown) are marked
 uncertain. Settings that cannot be known (run-time mutation, `conf.update(<expr>)`) are
 unknown, never absent.
+
+A Django settings module that is not in the tree may have an evident stand-in
+(``settings_example.py`` beside the missing ``settings``): its values are then read as
+*assumed*. The config stays open, so rules about an absence stay silent, while rules
+about a bad value present in the stand-in may report, saying the settings were assumed.
 """
 
 from __future__ import annotations
@@ -38,6 +43,7 @@ class Binding:
     conditional: bool = False
     effective: bool | None = True
     rank: int = 0
+    assumed: bool = False  # read from a stand-in for a settings module not in the tree
 
     @property
     def certain(self) -> bool:
@@ -99,6 +105,7 @@ class EffectiveConfig:
     open_reason: str = ""
     sources: list[tuple[str, str, Span]] = field(default_factory=list)
     namespace: str | None = None
+    assumed_from: str = ""  # the stand-in file whose values are assumed (config still open)
 
     @property
     def open(self) -> bool:
@@ -138,6 +145,32 @@ class EffectiveConfig:
         """Celery's default for a setting (from the generated table)."""
         info = settings_table.settings().get(setting)
         return info.default if info else None
+
+
+ASSUMED_KEY = "django-settings-module"
+_MESSAGE_LIMIT = 160
+
+
+def assumed_message(message: str, assumed_from: str) -> str:
+    """`message` saying which stand-in the settings were assumed from, within the limit."""
+    for shown in (assumed_from, assumed_from.rsplit("/", 1)[-1]):
+        marked = f"{message} (settings assumed from {shown})"
+        if len(marked) <= _MESSAGE_LIMIT:
+            return marked
+    return f"{message} (settings assumed)"
+
+
+def assumed_hint(hint: str) -> str:
+    """`hint` (one sentence) naming the key that confirms assumed settings."""
+    return f"{hint.rstrip('.')} (assumed settings: confirm with {ASSUMED_KEY})."
+
+
+def mark_assumed(message: str, hint: str, config: EffectiveConfig,
+                 bindings: Iterable[Binding]) -> tuple[str, str]:
+    """(message, hint) of a finding, marked when any of `bindings` is assumed."""
+    if config.assumed_from and any(b.assumed for b in bindings):
+        return assumed_message(message, config.assumed_from), assumed_hint(hint)
+    return message, hint
 
 
 def merge_layers(changes: list[Binding], source: list[Binding]) -> list[Binding]:

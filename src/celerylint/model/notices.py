@@ -21,6 +21,7 @@ from celerylint.model.build import Model
 # What a rule can be blind on.
 CONFIG = "config"  # an app's configuration is unknown (or its settings module missing)
 APP = "app"  # tasks that cannot be linked to an app
+ABSENCE = "absence"  # a setting not set (silent when an app's settings are assumed)
 
 # Kinds of notice, and the cause whose rules each one skips.
 UNKNOWN_CONFIG = "unknown-config"
@@ -71,7 +72,7 @@ class Notice:
 def notices(model: Model, blind: Mapping[str, Iterable[str]]) -> list[Notice]:
     """The notices of a built model; `blind` maps each selected rule code to what it is
     blind on. A blind spot no selected rule depends on is not reported."""
-    skipped: dict[str, tuple[str, ...]] = {CONFIG: (), APP: ()}
+    skipped: dict[str, tuple[str, ...]] = {CONFIG: (), APP: (), ABSENCE: ()}
     for cause in skipped:
         skipped[cause] = tuple(sorted(code for code, causes in blind.items()
                                       if cause in set(causes)))
@@ -79,8 +80,11 @@ def notices(model: Model, blind: Mapping[str, Iterable[str]]) -> list[Notice]:
     for app in model.production_apps():
         if app.config.open:
             kind, reason, fix = _config_notice(model, app)
-            found.append(Notice(kind, app.label, app.path, app.span.row, reason,
-                                skipped[CONFIG], fix))
+            silent = skipped[CONFIG]
+            if app.config.assumed_from:
+                reason, fix = _assumed(model, app, reason)
+                silent = tuple(code for code in silent if code in skipped[ABSENCE])
+            found.append(Notice(kind, app.label, app.path, app.span.row, reason, silent, fix))
     unlinked = _unlinked(model)
     if unlinked is not None:
         found.append(replace(unlinked, skipped=skipped[APP]))
@@ -120,6 +124,19 @@ def _config_notice(model: Model, app: App) -> tuple[str, str, str]:
         fix = ("Write the settings as literal values (a settings module, a config class or "
                "app.conf.update(key=value)).")
     return UNKNOWN_CONFIG, f"the configuration of {label} cannot be known: {reason}", fix
+
+
+def _assumed(model: Model, app: App, reason: str) -> tuple[str, str]:
+    """(reason, fix) of a missing settings module read from a stand-in instead: the
+    rules about a bad value ran on it, the rules about an absence stayed silent."""
+    stand_in = app.config.assumed_from
+    name = model.project.names.get(stand_in)
+    module = name.name if name is not None else stand_in.removesuffix(".py").replace("/", ".")
+    return (f"{reason}; settings assumed from {stand_in}, so rules about a setting that is "
+            "not set stay silent",
+            f"If the workers run {stand_in}, confirm it with django-settings-module = "
+            f"{module!r} in [tool.celerylint]; otherwise set that key to the real settings "
+            "module.")
 
 
 def _unlinked(model: Model) -> Notice | None:

@@ -11,6 +11,7 @@ from celerylint.findings import Finding, Fix, Span
 from celerylint.fixes.builders import add_setting, add_task_option, binding_at
 from celerylint.model.apps import App
 from celerylint.model.build import Model
+from celerylint.model.config import mark_assumed
 from celerylint.model.tasks import Candidate, Option, Task, setting_option, task_option
 
 VERSION_5_7 = (5, 7)
@@ -59,7 +60,7 @@ class AcksLateWithoutRejectOnWorkerLost(Rule):
     """CEL203: late acknowledgement that still loses the task when its process dies."""
 
     code = "CEL203"
-    blind_on = ("config", "app")
+    blind_on = ("config", "app", "absence")
 
     def check(self, model: Model) -> Iterator[Finding]:
         version = model.project.version.version
@@ -72,10 +73,13 @@ class AcksLateWithoutRejectOnWorkerLost(Rule):
             for candidate in _true(option):
                 if candidate.span is not None and (candidate.path, candidate.span) not in seen:
                     seen.add((candidate.path, candidate.span))
-                    yield Finding(self.code, _acks_message("task_acks_late is on", "task_"),
-                                  candidate.path, candidate.span,
+                    message, hint = mark_assumed(
+                        _acks_message("task_acks_late is on", "task_"),
+                        _acks_hint(version, "task_"), app.config,
+                        app.config.get("task_acks_late"))
+                    yield Finding(self.code, message, candidate.path, candidate.span,
                                   fix=reject_on_worker_lost(root, app, None, candidate),
-                                  hint=_acks_hint(version, "task_"))
+                                  hint=hint)
         for task in model.production_tasks():
             option = task_option(task, "acks_late", False)
             if option.unknown or option.source == "config":

@@ -19,7 +19,7 @@ class MissingTimeLimit(Rule):
     """CEL201: an app with no global time limit whose tasks have none either."""
 
     code = "CEL201"
-    blind_on = ("config", "app")
+    blind_on = ("config", "app", "absence")
 
     def check(self, model: Model) -> Iterator[Finding]:
         for app, tasks in unbounded_tasks(model).values():

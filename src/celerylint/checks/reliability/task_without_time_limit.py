@@ -17,7 +17,7 @@ class TaskWithoutTimeLimit(Rule):
     """CEL211 (opt-in): every task with no hard or soft limit from any source."""
 
     code = "CEL211"
-    blind_on = ("config", "app")
+    blind_on = ("config", "app", "absence")
 
     def check(self, model: Model) -> Iterator[Finding]:
         for app, tasks in unbounded_tasks(model).values():

@@ -8,6 +8,7 @@ from celerylint.checks.registry import Rule
 from celerylint.facts.values import Duration
 from celerylint.findings import Finding
 from celerylint.model.build import Model
+from celerylint.model.config import mark_assumed
 
 _HINT = ("Set a retention in seconds, or add `# noqa: CEL302` if something outside Celery "
          "cleans up.")
@@ -36,4 +37,5 @@ class ResultExpiresDisabled(Rule):
                 shown = "a zero timedelta" if isinstance(data, Duration) else repr(data)
                 message = (f"result_expires is {shown}, which disables expiry: results are "
                            "never deleted")
-                yield Finding(self.code, message, binding.path, binding.span, hint=_HINT)
+                message, hint = mark_assumed(message, _HINT, app.config, [binding])
+                yield Finding(self.code, message, binding.path, binding.span, hint=hint)

@@ -42,7 +42,7 @@ class ResultExpiresUnset(Rule):
     """CEL301: a result backend with no explicit result_expires."""
 
     code = "CEL301"
-    blind_on = ("config",)
+    blind_on = ("config", "absence")
 
     def check(self, model: Model) -> Iterator[Finding]:
         for app in model.production_apps():

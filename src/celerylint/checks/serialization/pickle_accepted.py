@@ -9,7 +9,7 @@ from celerylint.checks.serialization.pickle import drop_pickle, pickle_entries
 from celerylint.facts.values import Value
 from celerylint.findings import Finding
 from celerylint.model.build import Model
-from celerylint.model.config import Binding
+from celerylint.model.config import Binding, EffectiveConfig, mark_assumed
 
 
 class PickleAccepted(Rule):
@@ -26,9 +26,10 @@ class PickleAccepted(Rule):
                     if project.is_test_config(binding.path):
                         continue
                     for entry in pickle_entries(binding.value):
-                        yield self._finding(model, setting, binding, entry)
+                        yield self._finding(model, app.config, setting, binding, entry)
 
-    def _finding(self, model: Model, setting: str, binding: Binding, entry: Value) -> Finding:
+    def _finding(self, model: Model, config: EffectiveConfig, setting: str, binding: Binding,
+                 entry: Value) -> Finding:
         if setting == "accept_content":
             harm = "broker access means code execution in workers"
         else:
@@ -36,6 +37,7 @@ class PickleAccepted(Rule):
         message = f"{setting} accepts {entry.data!r}: {harm}"
         hint = ("Send 'json' first (CEL101), then accept only 'json', or sign messages with "
                 "the 'auth' serializer.")
+        message, hint = mark_assumed(message, hint, config, [binding])
         span = entry.span or binding.span
         return Finding(self.code, message, binding.path, span,
                        fix=drop_pickle(model.project.root, binding.path, span), hint=hint)

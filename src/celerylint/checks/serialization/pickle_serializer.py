@@ -7,7 +7,9 @@ from collections.abc import Iterator
 from celerylint.checks.registry import Rule
 from celerylint.checks.serialization.pickle import accepts_pickle, pickle_to_json
 from celerylint.findings import Finding, Span
+from celerylint.model.apps import App
 from celerylint.model.build import Model
+from celerylint.model.config import Binding, mark_assumed
 from celerylint.model.tasks import own_option
 
 # What pickle does to each kind of message, by whether the receiving side accepts it.
@@ -46,6 +48,17 @@ def _hint(setting: str, accepted: bool | None) -> str:
     return "Use 'json', and keep pickle out of the accept lists (CEL102)."
 
 
+def _accept_bindings(app: App, setting: str, accepted: bool | None) -> list[Binding]:
+    """The accept-list bindings a message's "accepted or not" rests on (none when it is
+    not known, and the message says either)."""
+    if accepted is None:
+        return []
+    config = app.config
+    if setting == "result_accept_content" and not config.get(setting):
+        setting = "accept_content"
+    return config.get(setting)
+
+
 class PickleSerializer(Rule):
     """CEL101: a serializer setting, task option or call option that says pickle."""
 
@@ -61,10 +74,12 @@ class PickleSerializer(Rule):
                 for binding, data in app.config.known_values(setting):
                     if data == "pickle" and not project.is_test_config(binding.path):
                         accepted = accepts_pickle(app, accept)
-                        yield Finding(self.code, _message(setting, accepted),
-                                      binding.path, binding.span,
+                        message, hint = mark_assumed(
+                            _message(setting, accepted), _hint(setting, accepted), app.config,
+                            [binding, *_accept_bindings(app, accept, accepted)])
+                        yield Finding(self.code, message, binding.path, binding.span,
                                       fix=pickle_to_json(project.root, binding.path, binding.span),
-                                      hint=_hint(setting, accepted))
+                                      hint=hint)
         seen: set[tuple[str, Span]] = set()
         for task in model.production_tasks():
             option = own_option(task, "serializer")
@@ -82,9 +97,14 @@ class PickleSerializer(Rule):
                     f"task {task.label}'s serializer")
                 message = _message("task_serializer", accepted).replace(
                     "task_serializer is", f"{subject} is", 1)
+                hint = _hint("task_serializer", accepted)
+                if task.app is not None:
+                    message, hint = mark_assumed(
+                        message, hint, task.app.config,
+                        _accept_bindings(task.app, "accept_content", accepted))
                 yield Finding(self.code, message, candidate.path, candidate.span,
                               fix=pickle_to_json(project.root, candidate.path, candidate.span),
-                              hint=_hint("task_serializer", accepted))
+                              hint=hint)
         yield from self._call_options(model)
 
     def _call_options(self, model: Model) -> Iterator[Finding]:
@@ -98,6 +118,11 @@ class PickleSerializer(Rule):
                 if key == "serializer" and value.known and value.data == "pickle":
                     message = _message("task_serializer", accepted).replace(
                         "task_serializer is", f"{method}(serializer=...) is", 1)
+                    hint = _hint("task_serializer", accepted)
+                    if len(sole) == 1:
+                        message, hint = mark_assumed(
+                            message, hint, sole[0].config,
+                            _accept_bindings(sole[0], "accept_content", accepted))
                     yield Finding(self.code, message, path, span,
                                   fix=pickle_to_json(project.root, path, span),
-                                  hint=_hint("task_serializer", accepted))
+                                  hint=hint)
