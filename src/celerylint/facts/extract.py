@@ -24,8 +24,10 @@ from celerylint.facts.schema import (
     Factory,
     FunctionFacts,
     ModuleFacts,
+    NameAssign,
     SettingsPointer,
     TaskCall,
+    TaskWrapper,
     factory_target,
     instance_target,
 )
@@ -163,6 +165,11 @@ class _Extractor:
                 call = self.call_info(value)
                 if call is not None:
                     self.facts.call_assigns.append(CallAssign(target.id, call, conditional))
+            elif isinstance(target, ast.Name) and isinstance(value, (ast.Name, ast.Attribute)):
+                origin = self.imports.resolve(value)
+                if origin:
+                    self.facts.name_assigns.append(
+                        NameAssign(target.id, origin, self.source.span(stmt), conditional))
             elif isinstance(target, ast.Attribute):
                 self.attribute_write(target, value, conditional)
             elif isinstance(target, ast.Subscript):
@@ -313,6 +320,7 @@ class _Extractor:
         # Body events only where the text could hold one; direct calls of every function
         # (CEL501 follows them from task bodies through helpers).
         self.factory(node)
+        self.task_wrapper(node)
         self.facts.functions.append(
             FunctionFacts(
                 name=node.name,
@@ -326,6 +334,102 @@ class _Extractor:
                 calls=tuple(self._direct_calls(node)),
             )
         )
+
+    def task_wrapper(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        """``def my_task(func=None, **opts): ... shared_task(**opts)(func)``: a function
+        that makes a task of the function it decorates (see `TaskWrapper`)."""
+        params = _param_names(node.args)
+        if not params:
+            return
+        found = self._applications(node, set())
+        if not found:
+            return
+        applied = list({id(call): call for call in found}.values())  # closures reached twice
+        local: set[str] = set()
+        for sub in ast.walk(node):
+            if isinstance(sub, ast.Name) and not isinstance(sub.ctx, ast.Load):
+                local.add(sub.id)
+            elif isinstance(sub, ast.arguments):
+                local |= _param_names(sub)
+            elif isinstance(sub, (ast.FunctionDef, ast.AsyncFunctionDef)) and sub is not node:
+                local.add(sub.name)
+        if any(_root_name(call.func) in local for call in applied):
+            return
+        with self._unknown_locals(local):
+            calls = [self.call_info(call) for call in applied]
+        first = calls[0]
+        if first is None or first.callee.rsplit(".", 1)[-1] not in ("task", "shared_task"):
+            return
+        same = all(c is not None and c.callee == first.callee
+                   and _plain_keywords(c) == _plain_keywords(first) for c in calls)
+        kwarg = node.args.kwarg.arg if node.args.kwarg is not None else None
+        splats = [[kw.value for kw in call.keywords if kw.arg is None] for call in applied]
+        faithful = all(
+            all(isinstance(v, ast.Name) and v.id == kwarg for v in found) for found in splats)
+        uses = sum(1 for n in ast.walk(node) if isinstance(n, ast.Name) and n.id == kwarg)
+        shadowed = any(isinstance(n, ast.arguments) and kwarg in _param_names(n)
+                       for n in ast.walk(node) if n is not node.args)
+        passes = (kwarg is not None and faithful and not shadowed
+                  and all(len(found) == 1 for found in splats) and uses == len(applied))
+        opened = not same or not faithful or (kwarg is not None and not passes)
+        named = tuple(a.arg for a in node.args.posonlyargs + node.args.args + node.args.kwonlyargs)
+        self.facts.task_wrappers.append(TaskWrapper(node.name, first, named, passes, opened))
+
+    def _applications(self, node: ast.FunctionDef | ast.AsyncFunctionDef, given: set[str]
+                      ) -> list[ast.Call] | None:
+        """The decorator calls `node` applies to a function it is given (a parameter of
+        it or of an enclosing wrapper function, or an inner function made with
+        ``functools.wraps``), one for each ``return``; None when some return gives
+        anything else (a decorator closure it defines counts by what that returns)."""
+        nested = {n.name: n for n in _nodes_within(node)
+                  if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
+        wraps = {name for name, n in nested.items() if any(
+            isinstance(d, ast.Call) and self.imports.resolve(d.func) == "functools.wraps"
+            for d in n.decorator_list)}
+        names = given | _param_names(node.args) | wraps
+        returns = [n for n in _nodes_within(node) if isinstance(n, ast.Return)]
+        if not returns:
+            return None
+        found: list[ast.Call] = []
+        for ret in returns:
+            value = ret.value
+            closure = value.func if isinstance(value, ast.Call) else value
+            if isinstance(closure, ast.Name) and closure.id in nested and closure.id not in wraps:
+                if isinstance(value, ast.Call) and len(value.args) != 1:
+                    return None
+                inner = self._applications(nested[closure.id], names)
+                if inner is None:
+                    return None
+                found.extend(inner)
+                continue
+            call = _application(value, names)
+            if call is None:
+                return None
+            found.append(call)
+        return found
+
+    @contextmanager
+    def _unknown_locals(self, local: set[str]) -> Iterator[None]:
+        """Inside a function: its local names are unknown rather than module names."""
+        imports = copy.copy(self.imports)
+        imports.aliases = {k: v for k, v in self.imports.aliases.items() if k not in local}
+
+        def names(name: str) -> Value | None:
+            return unknown(f"{name!r} is a local name") if name in local else self._constant(name)
+
+        def dotted(expr: ast.AST) -> str | None:
+            root = _root_name(expr)
+            if root is None or root in local:
+                return None
+            return self.imports.resolve_bound(expr)
+
+        saved = self.imports, self.evaluator
+        self.imports = imports
+        self.evaluator = Evaluator(self.source.span, names, dotted)
+        try:
+            yield
+        finally:
+            self.imports, self.evaluator = saved
 
     def wrapped(self, nodes: list[ast.AST]) -> None:
         """Names passed alone to a call of a call (``app.task(name="x")(func)``): such
@@ -562,6 +666,26 @@ def _conf_collection(func: ast.Attribute, imports: ImportMap) -> tuple[str, str]
         if owner and isinstance(target.slice.value, str):
             return owner, target.slice.value
     return None
+
+
+def _application(value: ast.expr | None, names: set[str]) -> ast.Call | None:
+    """The decorator call of ``deco(**o)(f)`` or ``deco(f, **o)`` / ``deco(*args, **o)``
+    when `f` / `args` is one of `names`; None for anything else."""
+    if not isinstance(value, ast.Call) or len(value.args) != 1:
+        return None
+    arg = value.args[0]
+    target = arg.value if isinstance(arg, ast.Starred) else arg
+    if not isinstance(target, ast.Name) or target.id not in names:
+        return None
+    if isinstance(value.func, ast.Call) and not value.keywords and not isinstance(arg, ast.Starred):
+        return value.func
+    if isinstance(value.func, (ast.Name, ast.Attribute)):
+        return value
+    return None
+
+
+def _plain_keywords(call: CallInfo) -> list[tuple[str, str]]:
+    return sorted((name, repr(value.data)) for name, value in call.keywords.items())
 
 
 def _param_names(args: ast.arguments) -> set[str]:

@@ -35,6 +35,38 @@ class CallAssign:
 
 
 @dataclass(frozen=True)
+class NameAssign:
+    """A module-level ``name = dotted`` (``my_task = shared_task``, ``my_task = app.task``):
+    a plain alias of what `target` (a resolved dotted origin) names."""
+
+    var: str
+    target: str
+    span: Span
+    conditional: bool
+
+
+@dataclass(frozen=True)
+class TaskWrapper:
+    """A top-level function that applies a task decorator to the function it is given,
+    directly (``return shared_task(**opts)(func)``, ``return app.task(func, **opts)``) or
+    through an inner ``functools.wraps`` function, on every path that returns.
+
+    `call` is that decorator call (its literal keywords are options of every task the
+    wrapper makes; names local to the wrapper are unknown values); `params` the
+    wrapper's named parameters (use-site keywords naming one are the wrapper's own, not
+    task options); `passes`: the wrapper's ``**kwargs`` reach the call unchanged; `open`:
+    the call's options include some that cannot be listed (another ``**``, ``**kwargs``
+    changed or dropped, decorator calls that differ).
+    """
+
+    function: str
+    call: CallInfo
+    params: tuple[str, ...]
+    passes: bool
+    open: bool
+
+
+@dataclass(frozen=True)
 class Factory:
     """A top-level function that builds an object, binds it to a local name and returns
     that name: ``def create_app(): app = Celery(...); app.conf.update(...); return app``.
@@ -188,3 +220,5 @@ class ModuleFacts:
     # the pointer's `module` is the configuration class name
     configuration_pointers: list[SettingsPointer] = field(default_factory=list)
     call_options: list[tuple[str, str, Value, Span]] = field(default_factory=list)
+    name_assigns: list[NameAssign] = field(default_factory=list)
+    task_wrappers: list[TaskWrapper] = field(default_factory=list)

@@ -106,15 +106,25 @@ def _load_python(project: Project, paths: list[str], decorator_names: list[str],
 
 
 def _load_alias_users(project: Project, passed_over: dict[str, bytes]) -> None:
-    """Files using a decorator alias defined elsewhere (``@retrying``) show no sign of
-    their own: search them for the alias names the loaded files define."""
+    """Files using a decorator alias defined elsewhere (``@retrying``, ``@my_task`` of
+    ``my_task = shared_task``, a wrapper function ``@my_task(...)``, also reached as
+    ``@decorators.my_task``) show no sign of their own: search them for the names the
+    loaded files define."""
+    makers = ("task", "shared_task")
     names = sorted({
         assign.var for facts in project.modules.values() for assign in facts.call_assigns
-        if assign.call.callee.rsplit(".", 1)[-1] in ("task", "shared_task")
+        if assign.call.callee.rsplit(".", 1)[-1] in makers
+    } | {
+        assign.var for facts in project.modules.values() for assign in facts.name_assigns
+        if assign.target.rsplit(".", 1)[-1] in makers
+    } | {
+        wrapper.function for facts in project.modules.values()
+        for wrapper in facts.task_wrappers
     })
     if not names:
         return
-    signs = re.compile(b"|".join(rb"@\s*" + re.escape(n.encode()) + rb"\b" for n in names))
+    signs = re.compile(b"|".join(rb"@\s*(?:\w+\s*\.\s*)*" + re.escape(n.encode()) + rb"\b"
+                                 for n in names))
     for path in sorted(passed_over):
         if path not in project.modules and signs.search(passed_over[path]):
             project.ensure(path)

@@ -6,17 +6,29 @@ is not an identifier (outside any package below ``my-scripts/`` or ``.semgrep/``
 
 A decorator makes a task only when it resolves by import origin to ``shared_task``, to
 ``<app>.task`` of a known app, to a configured task decorator, or to an alias of one of
-those (``retrying = shared_task(acks_late=True)``); a decorator whose name merely ends
-in ``task`` does not. Options follow Celery's precedence: ``task_annotations`` (``*``
-applied after the per-name entry) > decorator > decorator alias > task-class attributes >
-the app's ``task_*`` settings > Celery's defaults.
+those (``retrying = shared_task(acks_late=True)``, or by plain name: ``my_task =
+shared_task``), or to a project wrapper function that applies one of those to the
+function it decorates (`TaskWrapper`); a decorator whose name merely ends in ``task``
+does not. A wrapper's own literal options count as an alias's; use-site keywords are
+options only when the wrapper passes its ``**kwargs`` through unchanged (keywords naming
+a parameter of the wrapper are the wrapper's); otherwise options are unknown.
+
+Options follow Celery's precedence: ``task_annotations`` (``*`` applied after the
+per-name entry) > decorator > decorator alias (or wrapper) > task-class attributes > the
+app's ``task_*`` settings > Celery's defaults.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from celerylint.facts.schema import CallAssign, ClassFacts, Decorator, FunctionFacts
+from celerylint.facts.schema import (
+    CallAssign,
+    ClassFacts,
+    Decorator,
+    FunctionFacts,
+    TaskWrapper,
+)
 from celerylint.facts.values import Symbol, Value
 from celerylint.findings import Span
 from celerylint.model.apps import CELERY_TASK_CLASSES, App
@@ -42,7 +54,8 @@ OPTION_SETTINGS = {
 
 @dataclass(frozen=True)
 class Alias:
-    """A decorator alias assignment (``retrying = shared_task(acks_late=True)``)."""
+    """A decorator alias assignment (``retrying = shared_task(acks_late=True)``); for a
+    wrapper function, its decorator call (``has_splat`` when its options are open)."""
 
     path: str
     assign: CallAssign
@@ -100,6 +113,7 @@ class Task:
     base: str | None = None
     class_chain: list[tuple[str, ClassFacts]] = field(default_factory=list)
     class_known: bool = True
+    wrapper: TaskWrapper | None = None
 
     @property
     def label(self) -> str:
@@ -111,6 +125,7 @@ class _Match:
     app: App | None
     shared: bool
     alias: Alias | None
+    wrapper: TaskWrapper | None = None
 
 
 class TaskFinder:
@@ -158,11 +173,32 @@ class TaskFinder:
             return None
         alias = self._alias(canonical)
         if alias is None:
-            return None
+            return self._indirect(canonical, depth)
         inner = self.match(alias.assign.call.callee, depth + 1)
         if inner is None or inner.alias is not None:
             return None
         return _Match(inner.app, inner.shared, alias)
+
+    def _indirect(self, canonical: str, depth: int) -> _Match | None:
+        """A plain-name alias (``my_task = shared_task``) or a wrapper function."""
+        found = self.project.member(canonical)
+        if found is None:
+            return None
+        path, facts, name = found
+        plain = [a for a in facts.name_assigns if a.var == name]
+        if plain:
+            if len(plain) != 1 or plain[0].conditional:
+                return None  # which one is bound cannot be known
+            return self.match(plain[0].target, depth + 1)
+        wrapper = next((w for w in facts.task_wrappers if w.function == name), None)
+        if wrapper is None:
+            return None
+        inner = self.match(wrapper.call.callee, depth + 1)
+        if inner is None or inner.alias is not None:
+            return None
+        call = replace(wrapper.call, has_splat=wrapper.open)
+        return _Match(inner.app, inner.shared, Alias(path, CallAssign(name, call, False)),
+                      wrapper)
 
     def _alias(self, dotted: str) -> Alias | None:
         found = self.project.call_assign_of(dotted)
@@ -175,10 +211,14 @@ class TaskFinder:
         if matched is None:
             return None
         app, app_known = self._app_for(matched)
+        if matched.wrapper is not None:
+            decorator = _through(decorator, matched.wrapper)
         module = self.project.module_of(path)
-        name = self._name(decorator, matched.alias, module, function.name, app)
+        opened = matched.wrapper is not None and matched.wrapper.open
+        name = self._name(decorator, matched.alias, module, function.name, app, opened)
         task = Task(path, module, function.name, decorator.span, "function", name, app,
-                    app_known, decorator=decorator, alias=matched.alias, facts=function)
+                    app_known, decorator=decorator, alias=matched.alias, facts=function,
+                    wrapper=matched.wrapper)
         self._resolve_class(task)
         return task
 
@@ -188,13 +228,15 @@ class TaskFinder:
         return self.sole_app, self.sole_app is not None
 
     def _name(self, decorator: Decorator, alias: Alias | None, module: str, function: str,
-              app: App | None) -> str | None:
+              app: App | None, opened: bool = False) -> str | None:
         """Explicit ``name=``, else Celery's derived ``module.function``."""
         for keywords in (decorator.keywords, alias.assign.call.keywords if alias else {}):
             if "name" in keywords:
                 value = keywords["name"]
                 return value.data if value.known and isinstance(value.data, str) else None
         if decorator.has_splat or (app is not None and not app.derived_names_known):
+            return None
+        if opened:  # a wrapper whose options cannot be listed may set ``name=``
             return None
         return f"{module}.{function}"
 
@@ -219,6 +261,9 @@ class TaskFinder:
         """The effective task class: ``base=`` > the app's task class > celery.Task."""
         base = _keyword(task, "base")
         dotted: str | None = None
+        if base is None and task.wrapper is not None and task.wrapper.open:
+            task.class_known = False  # ``base=`` may be among the options
+            return
         if base is not None:
             if not isinstance(base.data, Symbol):
                 task.class_known = False
@@ -250,6 +295,17 @@ class TaskFinder:
         owner, _, attr = dotted.rpartition(".")
         app = self.apps.get(owner)
         return attr == "Task" and app is not None and app.task_cls is None
+
+
+def _through(decorator: Decorator, wrapper: TaskWrapper) -> Decorator:
+    """The use-site decorator as the wrapped task decorator sees it: its keywords pass
+    only through a wrapper's unchanged ``**kwargs``, never those naming a parameter."""
+    if not wrapper.passes:
+        return Decorator(decorator.callee, {}, {}, False, decorator.positional, decorator.span)
+    keep = [k for k in decorator.keywords if k not in wrapper.params]
+    return Decorator(decorator.callee, {k: decorator.keywords[k] for k in keep},
+                     {k: decorator.keyword_spans[k] for k in keep if k in decorator.keyword_spans},
+                     decorator.has_splat, decorator.positional, decorator.span)
 
 
 def _keyword(task: Task, name: str) -> Value | None:
