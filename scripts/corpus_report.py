@@ -51,6 +51,7 @@ class ProjectRun:
     exit_code: int
     counts: Counter[str] = field(default_factory=Counter)
     problems: list[str] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
 
 
 def celerylint() -> str:
@@ -71,6 +72,9 @@ def check_project(corpus: Path, name: str) -> ProjectRun:
     if done.returncode not in (0, 1):
         run.problems.append(f"exit code {done.returncode}")
     run.problems.extend(line for line in done.stderr.splitlines() if "internal error" in line)
+    prefix = "celerylint: notice: "
+    run.notices.extend(line[len(prefix):] for line in done.stderr.splitlines()
+                       if line.startswith(prefix))
     if "Traceback" in done.stderr:
         run.problems.append("a traceback on stderr")
     try:
@@ -109,6 +113,8 @@ def render(runs: list[ProjectRun]) -> str:
         + f" | {sum(total.values())} | {sum(r.seconds for r in runs):.1f} | "
         + f"{sum(len(r.problems) for r in runs)} |"
     )
+    lines += ["", "Notices (what celerylint could not know, and the rules that stayed silent):", ""]
+    lines += [f"- {run.name}: {notice}" for run in runs for notice in run.notices] or ["- none"]
     return "\n".join(lines) + "\n"
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import copy
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -339,8 +340,8 @@ class _Extractor:
         """``def my_task(func=None, **opts): ... shared_task(**opts)(func)``: a function
         that makes a task of the function it decorates (see `TaskWrapper`)."""
         params = _param_names(node.args)
-        if not params:
-            return
+        if not params or "task" not in self._text(node):
+            return  # a wrapper names task or shared_task: decided without walking the body
         found = self._applications(node, set())
         if not found:
             return
@@ -485,6 +486,8 @@ class _Extractor:
 
         Only a function whose every ``return`` gives the same local name, bound exactly
         once in it by ``name = callee(...)``, is a factory."""
+        if not _may_be_factory(self._text(node)):
+            return  # the common case, decided from the text without walking the body
         params = _param_names(node.args)
         returns = [n for n in _body_nodes(node) if isinstance(n, ast.Return)]
         if not returns or not all(isinstance(r.value, ast.Name) for r in returns):
@@ -530,8 +533,15 @@ class _Extractor:
         if not positional or decorated:
             return
         var = positional[0].arg
+        if not re.search(rf"\b{re.escape(var)}\s*\.\s*(?:conf|Task|config_from_object)\b",
+                         self._text(method)):
+            return  # no write on the instance's configuration: skip the walk
         with self._local_scope(method, var, instance_target(self.facts.module, klass)):
             self._local_writes(method.body, var, method.name not in _ALWAYS_RUN)
+
+    def _text(self, node: ast.stmt) -> str:
+        """The source lines of a definition."""
+        return "\n".join(self.source.lines[node.lineno - 1:node.end_lineno])
 
     @contextmanager
     def _local_scope(self, node: ast.FunctionDef | ast.AsyncFunctionDef, var: str,
@@ -756,3 +766,12 @@ def _body_nodes(node: ast.AST) -> Iterator[ast.AST]:
             if not isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda,
                                       ast.ClassDef)):
                 stack.append(child)
+
+
+_RETURN_NAME = re.compile(r"^[ \t]*return[ \t]+(\w+)[ \t]*(?:#.*)?$", re.MULTILINE)
+
+
+def _may_be_factory(text: str) -> bool:
+    """Could a function be a factory: does it return a name it binds from a call?"""
+    return any(re.search(rf"^[ \t]*{name}[ \t]*=[ \t]*[\w.]+[ \t]*\(", text, re.MULTILINE)
+               for name in set(_RETURN_NAME.findall(text)))
