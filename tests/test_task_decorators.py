@@ -301,3 +301,106 @@ def test_cel211_sees_tasks_of_plain_aliases_and_wrappers(tmp_path: Path) -> None
             """,
     })
     assert found == ["proj/other.py:3", "proj/tasks.py:3", "proj/tasks.py:9"]
+
+
+SUBCLASS_APP = {
+    "proj/__init__.py": "from .celery import app\n",
+    "proj/celery.py": """
+        from celery import Celery
+
+
+        class PeriodicTask:
+            pass
+
+
+        class ProjCelery(Celery):
+            def periodic_task(self, *args, **options):
+                return self.task(*args, **options)
+
+            def simple_task(self, **options):
+                return self.task(**options)
+
+            def based_task(self, *args, **options):
+                return self.task(*args, **dict(options, base=PeriodicTask))
+
+            def logged_task(self, *args, **options):
+                print(args)
+                return args[0]
+
+
+        class NotCelery:
+            def periodic_task(self, *args, **options):
+                return self.task(*args, **options)
+
+
+        app = ProjCelery("proj")
+        other = NotCelery()
+        other.config_from_object("proj.celeryconfig")  # an app-like object, not Celery
+        """,
+    "proj/celeryconfig.py": "task_acks_late = True\n",
+}
+
+
+def test_celery_subclass_methods_returning_self_task_make_tasks(tmp_path: Path) -> None:
+    model = model_of(tmp_path, {**SUBCLASS_APP,
+        "proj/tasks.py": """
+            from proj.celery import app, other
+
+            @app.periodic_task(run_every=60)
+            def tick(): pass
+
+            @app.periodic_task
+            def bare(): pass
+
+            @app.periodic_task(time_limit=30)
+            def limited(): pass
+
+            @app.simple_task(time_limit=30)
+            def simple(): pass
+
+            @app.based_task(time_limit=30)
+            def based(): pass
+
+            @app.logged_task(time_limit=30)
+            def logged(): pass
+
+            @other.periodic_task(time_limit=30)
+            def plain(): pass
+            """,
+    })
+    tasks = tasks_of(model)
+    assert sorted(tasks) == ["bare", "based", "limited", "simple", "tick"]
+    assert "proj.celery.other" in {app.origin for app in model.apps}
+    for task in tasks.values():
+        assert task.app is not None and task.app.origin == "proj.celery.app"
+    assert tasks["tick"].name == "proj.tasks.tick"
+    assert option(tasks["tick"], "run_every") == ("decorator", False, [60])
+    assert option(tasks["tick"], "time_limit") == ("default", False, [None])
+    assert option(tasks["limited"], "time_limit") == ("decorator", False, [30])
+    assert option(tasks["simple"], "time_limit") == ("decorator", False, [30])
+    assert task_option(tasks["based"], "time_limit").unknown  # options changed: unknown
+    assert tasks["based"].name is None
+
+
+def test_cel211_sees_tasks_of_celery_subclass_methods(tmp_path: Path) -> None:
+    found = _check(tmp_path, {**SUBCLASS_APP,
+        "proj/tasks.py": """
+            from proj.celery import app, other
+
+            @app.periodic_task(run_every=60)
+            def tick(): pass
+
+            @app.periodic_task(time_limit=30)
+            def limited(): pass
+
+            @app.simple_task(time_limit=30)
+            def simple(): pass
+
+            @app.logged_task
+            def logged(): pass
+
+            @other.periodic_task(run_every=60)
+            def plain(): pass
+            """,
+    })
+    assert found == ["proj/tasks.py:3"]

@@ -345,6 +345,40 @@ class _Extractor:
         found = self._applications(node, set())
         if not found:
             return
+        self._wrapper(node, found, "")
+
+    def task_method(self, klass: str, method: ast.FunctionDef | ast.AsyncFunctionDef
+                    ) -> None:
+        """``def periodic_task(self, *args, **options): return self.task(*args, **options)``
+        in a class: a method that makes tasks when the class is a Celery subclass (see
+        `TaskWrapper`'s `klass`); every ``return`` must give ``self.task(...)``."""
+        positional = method.args.posonlyargs + method.args.args
+        if not positional or method.decorator_list or ".task(" not in self._text(method):
+            return  # no ``self.task(`` in the text: decided without walking the body
+        var = positional[0].arg
+        names = _param_names(method.args) - {var}
+        returns = [n for n in _nodes_within(method) if isinstance(n, ast.Return)]
+        if not returns:
+            return
+        found: list[ast.Call] = []
+        for ret in returns:
+            call = _application(ret.value, names)
+            if call is None and isinstance(ret.value, ast.Call) and not ret.value.args:
+                call = ret.value  # ``self.task(**options)``: the decorator itself
+            if call is None or not _is_attribute_of(call.func, var, "task"):
+                return
+            found.append(call)
+        rebound = any(
+            (isinstance(n, ast.Name) and n.id == var and not isinstance(n.ctx, ast.Load))
+            or (isinstance(n, (ast.Global, ast.Nonlocal)) and var in n.names)
+            for n in _nodes_within(method))
+        if not rebound:
+            self._wrapper(method, found, klass)
+
+    def _wrapper(self, node: ast.FunctionDef | ast.AsyncFunctionDef, found: list[ast.Call],
+                 klass: str) -> None:
+        """Record the `TaskWrapper` of `node`, whose returns apply the calls `found`; in a
+        method of `klass`, its first parameter stands for the instance."""
         applied = list({id(call): call for call in found}.values())  # closures reached twice
         local: set[str] = set()
         for sub in ast.walk(node):
@@ -354,12 +388,21 @@ class _Extractor:
                 local |= _param_names(sub)
             elif isinstance(sub, (ast.FunctionDef, ast.AsyncFunctionDef)) and sub is not node:
                 local.add(sub.name)
+        bound: dict[str, str] = {}
+        if klass:
+            var = (node.args.posonlyargs + node.args.args)[0].arg
+            local.discard(var)
+            bound[var] = instance_target(self.facts.module, klass)
         if any(_root_name(call.func) in local for call in applied):
             return
-        with self._unknown_locals(local):
+        with self._unknown_locals(local, bound):
             calls = [self.call_info(call) for call in applied]
         first = calls[0]
-        if first is None or first.callee.rsplit(".", 1)[-1] not in ("task", "shared_task"):
+        if first is None:
+            return
+        if klass and first.callee != f"{instance_target(self.facts.module, klass)}.task":
+            return
+        if first.callee.rsplit(".", 1)[-1] not in ("task", "shared_task"):
             return
         same = all(c is not None and c.callee == first.callee
                    and _plain_keywords(c) == _plain_keywords(first) for c in calls)
@@ -373,8 +416,10 @@ class _Extractor:
         passes = (kwarg is not None and faithful and not shadowed
                   and all(len(found) == 1 for found in splats) and uses == len(applied))
         opened = not same or not faithful or (kwarg is not None and not passes)
-        named = tuple(a.arg for a in node.args.posonlyargs + node.args.args + node.args.kwonlyargs)
-        self.facts.task_wrappers.append(TaskWrapper(node.name, first, named, passes, opened))
+        named = tuple(a.arg for a in node.args.posonlyargs + node.args.args + node.args.kwonlyargs
+                      if a.arg not in bound)
+        self.facts.task_wrappers.append(
+            TaskWrapper(node.name, first, named, passes, opened, klass))
 
     def _applications(self, node: ast.FunctionDef | ast.AsyncFunctionDef, given: set[str]
                       ) -> list[ast.Call] | None:
@@ -410,17 +455,23 @@ class _Extractor:
         return found
 
     @contextmanager
-    def _unknown_locals(self, local: set[str]) -> Iterator[None]:
-        """Inside a function: its local names are unknown rather than module names."""
+    def _unknown_locals(self, local: set[str], bound: dict[str, str] | None = None
+                        ) -> Iterator[None]:
+        """Inside a function: its local names are unknown rather than module names, and
+        the names `bound` resolve to what they map to (``self`` to the instance)."""
         imports = copy.copy(self.imports)
         imports.aliases = {k: v for k, v in self.imports.aliases.items() if k not in local}
+        bound = bound or {}
+        imports.aliases.update(bound)
 
         def names(name: str) -> Value | None:
-            return unknown(f"{name!r} is a local name") if name in local else self._constant(name)
+            if name in local or name in bound:
+                return unknown(f"{name!r} is a local name")
+            return self._constant(name)
 
         def dotted(expr: ast.AST) -> str | None:
             root = _root_name(expr)
-            if root is None or root in local:
+            if root is None or root in local or root in bound:
                 return None
             return self.imports.resolve_bound(expr)
 
@@ -473,6 +524,7 @@ class _Extractor:
             elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 methods.append(stmt.name)
                 self.instance_writes(node.name, stmt)
+                self.task_method(node.name, stmt)
         bases = tuple(b for b in (self.imports.resolve(base) for base in node.bases) if b)
         self.facts.classes.append(
             ClassFacts(node.name, self._name_span(node), bases, attributes, tuple(methods))
@@ -692,6 +744,12 @@ def _application(value: ast.expr | None, names: set[str]) -> ast.Call | None:
     if isinstance(value.func, (ast.Name, ast.Attribute)):
         return value
     return None
+
+
+def _is_attribute_of(node: ast.expr, var: str, attr: str) -> bool:
+    """``var.attr``, as in ``self.task``."""
+    return (isinstance(node, ast.Attribute) and node.attr == attr
+            and isinstance(node.value, ast.Name) and node.value.id == var)
 
 
 def _plain_keywords(call: CallInfo) -> list[tuple[str, str]]:

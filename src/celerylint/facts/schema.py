@@ -57,6 +57,12 @@ class TaskWrapper:
     task options); `passes`: the wrapper's ``**kwargs`` reach the call unchanged; `open`:
     the call's options include some that cannot be listed (another ``**``, ``**kwargs``
     changed or dropped, decorator calls that differ).
+
+    `klass`: set for a method of that top-level class whose every ``return`` gives
+    ``self.task(...)`` (a decorator, or the task of the function it is given):
+    ``def periodic_task(self, *args, **options): return self.task(*args, **options)``.
+    `function` is then the method's name and `params` leave out ``self``; whether the
+    class is a Celery subclass is decided in the model.
     """
 
     function: str
@@ -64,6 +70,7 @@ class TaskWrapper:
     params: tuple[str, ...]
     passes: bool
     open: bool
+    klass: str = ""
 
 
 @dataclass(frozen=True)

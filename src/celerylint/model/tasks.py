@@ -11,7 +11,10 @@ shared_task``), or to a project wrapper function that applies one of those to th
 function it decorates (`TaskWrapper`); a decorator whose name merely ends in ``task``
 does not. A wrapper's own literal options count as an alias's; use-site keywords are
 options only when the wrapper passes its ``**kwargs`` through unchanged (keywords naming
-a parameter of the wrapper are the wrapper's); otherwise options are unknown.
+a parameter of the wrapper are the wrapper's); otherwise options are unknown. A method of
+an app's Celery subclass (or of a project base of it) whose returns give ``self.task(...)``
+is such a wrapper for ``@app.<method>``: ``def periodic_task(self, *args, **options):
+return self.task(*args, **options)`` makes ``@app.periodic_task(run_every=60)`` a task.
 
 Options follow Celery's precedence: ``task_annotations`` (``*`` applied after the
 per-name entry) > decorator > decorator alias (or wrapper) > task-class attributes > the
@@ -31,7 +34,7 @@ from celerylint.facts.schema import (
 )
 from celerylint.facts.values import Symbol, Value
 from celerylint.findings import Span
-from celerylint.model.apps import CELERY_TASK_CLASSES, App
+from celerylint.model.apps import CELERY_CLASSES, CELERY_TASK_CLASSES, App, is_celery_class
 from celerylint.model.config import Binding
 from celerylint.model.modules import importable
 from celerylint.model.project import Project
@@ -169,6 +172,11 @@ class TaskFinder:
             return _Match(None, True, None)
         if canonical.endswith(".task") and canonical[: -len(".task")] in self.apps:
             return _Match(self.apps[canonical[: -len(".task")]], False, None)
+        owner, _, attr = canonical.rpartition(".")
+        if owner in self.apps:
+            method = self._method(self.apps[owner], attr)
+            if method is not None:
+                return method
         if depth > 3:
             return None
         alias = self._alias(canonical)
@@ -190,7 +198,8 @@ class TaskFinder:
             if len(plain) != 1 or plain[0].conditional:
                 return None  # which one is bound cannot be known
             return self.match(plain[0].target, depth + 1)
-        wrapper = next((w for w in facts.task_wrappers if w.function == name), None)
+        wrapper = next((w for w in facts.task_wrappers if w.function == name and not w.klass),
+                       None)
         if wrapper is None:
             return None
         inner = self.match(wrapper.call.callee, depth + 1)
@@ -199,6 +208,30 @@ class TaskFinder:
         call = replace(wrapper.call, has_splat=wrapper.open)
         return _Match(inner.app, inner.shared, Alias(path, CallAssign(name, call, False)),
                       wrapper)
+
+    def _method(self, app: App, attr: str) -> _Match | None:
+        """``@app.periodic_task(...)``: a method of the app's Celery subclass (or of a
+        project base of it) whose returns give ``self.task(...)`` (a `TaskWrapper` with a
+        class). The nearest definition counts; one found in a base counts only when
+        nothing else could come first in the method resolution order (no other project
+        class defines the name, every base outside the project is Celery's own)."""
+        if not is_celery_class(self.project, app.cls):
+            return None
+        chain, external = self.project.ancestry(app.cls)
+        definers = [(path, klass) for path, klass in chain
+                    if attr in klass.methods or attr in klass.attributes]
+        if not definers:
+            return None
+        path, klass = definers[0]
+        if klass is not chain[0][1] and (
+                len(definers) > 1 or any(base not in CELERY_CLASSES for base in external)):
+            return None
+        wrapper = next((w for w in self.project.modules[path].task_wrappers
+                        if w.klass == klass.name and w.function == attr), None)
+        if wrapper is None:
+            return None
+        call = replace(wrapper.call, has_splat=wrapper.open)
+        return _Match(app, False, Alias(path, CallAssign(attr, call, False)), wrapper)
 
     def _alias(self, dotted: str) -> Alias | None:
         found = self.project.call_assign_of(dotted)
