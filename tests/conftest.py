@@ -166,3 +166,9 @@ def model_of(root: Path, files: Mapping[str, str], *, celery_version: str | None
     version = (TargetVersion(parse_version(given), "test") if given
                else detect_target_version(root))
     return build_model(root, options, version, None, frozenset())  # no load settings, no needs
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Start the one long test (the real pre-commit installs the hook environment, about
+    40 s) first, so that with pytest-xdist it runs beside the rest instead of after it."""
+    items.sort(key=lambda item: item.nodeid.startswith("tests/test_pre_commit_hooks.py") is False)

@@ -36,7 +36,9 @@ DEAD_NOQA = "LIMIT = 10  # noqa: CEL101\n"
 def _env(home: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GIT_", "PRE_COMMIT"))}
     env.update(PRE_COMMIT_HOME=str(home), GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@example.com",
-               GIT_COMMITTER_NAME="t", GIT_COMMITTER_EMAIL="t@example.com", NO_COLOR="1")
+               GIT_COMMITTER_NAME="t", GIT_COMMITTER_EMAIL="t@example.com", NO_COLOR="1",
+               # The hook environment is thrown away: byte-compiling it is wasted time.
+               PIP_NO_COMPILE="1", PIP_DISABLE_PIP_VERSION_CHECK="1")
     return env
 
 

@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, copy_fixture, run_celerylint, write_tree
+from conftest import FIXTURES, copy_fixture, invoke_celerylint, run_celerylint, write_tree
 
 ALL_JSON = ["check", "--select", "ALL", "--output-format", "json", "--exit-zero"]
 PROJECTS = sorted(p.name for p in FIXTURES.iterdir() if (p / "pyproject.toml").exists())
@@ -42,8 +42,12 @@ def many_module_project(root: Path, modules: int = 40) -> Path:
     return write_tree(root, files)
 
 
-def check(project: Path, *args: str, env: dict[str, str] | None = None) -> str:
-    run = run_celerylint([*ALL_JSON, *args], project, env=env)
+def check(project: Path, *args: str, env: dict[str, str] | None = None,
+          subprocess_run: bool = False) -> str:
+    """The JSON output of a check, through the click command in this process (or the
+    console script in a subprocess, for runs that must not share this process)."""
+    runner = run_celerylint if subprocess_run else invoke_celerylint
+    run = runner([*ALL_JSON, *args], project, env=env)
     assert run.code == 0, run.stderr
     assert run.stderr == ""
     return run.stdout
@@ -166,7 +170,8 @@ def test_concurrent_runs_do_not_corrupt_the_cache(tmp_path: Path) -> None:
     project = many_module_project(tmp_path / "big", modules=20)
     cache = str(tmp_path / "shared-cache")
     with ThreadPoolExecutor(max_workers=4) as pool:
-        outputs = list(pool.map(lambda _: check(project, "--cache-dir", cache), range(4)))
+        outputs = list(pool.map(
+            lambda _: check(project, "--cache-dir", cache, subprocess_run=True), range(4)))
     assert len(set(outputs)) == 1
     json.loads(_cache_file(Path(cache)).read_text())
     assert check(project, "--cache-dir", cache) == outputs[0]
