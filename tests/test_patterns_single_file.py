@@ -1,9 +1,10 @@
 """The real-project patterns of the model, checked one file at a time.
 
 Each project below is written from a pattern seen in real Celery code (an app made by a
-factory, a Celery subclass configuring itself, Django settings kept out of the tree with
-an example beside them, task decorators made by plain aliases and wrappers, scripts in a
-folder no worker imports). None has a pyproject.toml: the project root comes from
+factory, a Celery subclass configuring itself or wrapping ``self.task``, settings copied
+from a class, Django settings kept out of the tree with an example beside them, task
+decorators made by plain aliases and wrappers, scripts in a folder no worker imports, an
+increment three helpers below a task, a model instance sent with the pickle serializer). None has a pyproject.toml: the project root comes from
 ``setup.cfg`` or ``manage.py``, options from ``celerylint.toml``. For each, the findings in
 one file are the same whether ``celerylint check .`` runs from the root, ``celerylint
 check FILE`` runs from a subfolder, or the real flake8 checks that single file from the
@@ -129,6 +130,118 @@ PATTERNS: dict[str, tuple[dict[str, str], str, set[tuple[int, str]]]] = {
                 pass
         """,
     }, "proj/jobs/tasks.py", {(4, "CEL211"), (14, "CEL211")}),
+    "settings-class": ({
+        **CELERY_SETUP,
+        "proj/celery.py": """
+            from celery import Celery
+
+            app = Celery("proj")
+            app.config_from_object("proj.celeryconfig")
+        """,
+        "proj/celeryconfig.py": """
+            class Settings:
+                task_serializer = "pickle"
+                task_time_limit = 300
+
+
+            Settings.load_settings(__name__)
+        """,
+    }, "proj/celeryconfig.py", {(2, "CEL101")}),
+    "subclass-task-method": ({
+        **CELERY_SETUP,
+        "celerylint.toml": 'extend-select = ["CEL211"]\n',
+        "proj/celery.py": """
+            from celery import Celery
+
+
+            class ProjCelery(Celery):
+                def periodic_task(self, *args, **options):
+                    return self.task(*args, **options)
+
+
+            app = ProjCelery("proj")
+        """,
+        "proj/jobs.py": """
+            from proj.celery import app
+
+
+            @app.periodic_task(run_every=60)
+            def tick():
+                pass
+
+
+            @app.periodic_task(run_every=60, time_limit=30)
+            def tock():
+                pass
+        """,
+    }, "proj/jobs.py", {(4, "CEL211")}),
+    "helper-chain": ({
+        **CELERY_SETUP,
+        "proj/celery.py": """
+            from celery import Celery
+
+            app = Celery("proj")
+            app.conf.task_time_limit = 300
+        """,
+        "proj/tasks.py": """
+            from proj.celery import app
+            from proj.services import deliver
+
+
+            @app.task
+            def send(message_id):
+                deliver(message_id)
+        """,
+        "proj/services.py": """
+            from proj.inbox import record
+
+
+            def deliver(message_id):
+                record(message_id)
+        """,
+        "proj/inbox.py": """
+            from proj.badges import notify
+
+
+            def record(message_id):
+                notify(message_id)
+        """,
+        "proj/badges.py": """
+            from proj.models import Inbox
+
+
+            def notify(message_id):
+                inbox = Inbox.objects.get(pk=message_id)
+                inbox.unread += 1
+                inbox.save()
+        """,
+    }, "proj/badges.py", {(6, "CEL501")}),
+    "orm-argument-pickle": ({
+        **CELERY_SETUP,
+        "proj/celery.py": """
+            from celery import Celery
+
+            app = Celery("proj", task_serializer="pickle", accept_content=["json"])
+            app.conf.task_time_limit = 300
+        """,
+        "proj/tasks.py": """
+            from proj.celery import app
+
+
+            @app.task
+            def ship(order):
+                return order
+        """,
+        "proj/views.py": """
+            from proj.models import Order
+            from proj.tasks import ship
+
+
+            def checkout(request, pk):
+                order = Order.objects.get(pk=pk)
+                ship.delay(order)
+        """,
+    }, "proj/views.py", {(7, "CEL401")}),
     "scripts-folder": ({
         **CELERY_SETUP,
         "celerylint.toml": 'extend-select = ["CEL211"]\n',
