@@ -4,8 +4,9 @@ Each project below is written from a pattern seen in real Celery code (an app ma
 factory, a Celery subclass configuring itself or wrapping ``self.task``, settings copied
 from a class, Django settings kept out of the tree with an example beside them, task
 decorators made by plain aliases and wrappers, scripts in a folder no worker imports, an
-increment three helpers below a task, a model instance sent with the pickle serializer). None has a pyproject.toml: the project root comes from
-``setup.cfg`` or ``manage.py``, options from ``celerylint.toml``. For each, the findings in
+increment three helpers below a task, a model instance sent with the pickle
+serializer). None has a pyproject.toml: the project root comes from ``setup.cfg`` or
+``manage.py``, options from ``celerylint.toml``. For each, the findings in
 one file are the same whether ``celerylint check .`` runs from the root, ``celerylint
 check FILE`` runs from a subfolder, or the real flake8 checks that single file from the
 root or from a subfolder.
