@@ -11,7 +11,7 @@ import ast
 import copy
 import re
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 
 from celerylint.facts.calls import EvidenceScanner
 from celerylint.facts.imports import ImportMap, collect_imports
@@ -595,9 +595,8 @@ class _Extractor:
         """The source lines of a definition."""
         return "\n".join(self.source.lines[node.lineno - 1:node.end_lineno])
 
-    @contextmanager
     def _local_scope(self, node: ast.FunctionDef | ast.AsyncFunctionDef, var: str,
-                     target: str) -> Iterator[None]:
+                     target: str) -> AbstractContextManager[None]:
         """Inside a function: `var` resolves to `target`, and the function's other local
         names (parameters, assigned names) are unknown rather than module constants."""
         local = _param_names(node.args) | {
@@ -605,28 +604,7 @@ class _Extractor:
             if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)
         }
         local.discard(var)
-        imports = copy.copy(self.imports)
-        imports.aliases = {k: v for k, v in self.imports.aliases.items() if k not in local}
-        imports.aliases[var] = target
-
-        def names(name: str) -> Value | None:
-            if name in local or name == var:
-                return unknown(f"{name!r} is a local name")
-            return self._constant(name)
-
-        def dotted(expr: ast.AST) -> str | None:
-            root = _root_name(expr)
-            if root is None or root in local or root == var:
-                return None
-            return self.imports.resolve_bound(expr)
-
-        saved = self.imports, self.evaluator
-        self.imports = imports
-        self.evaluator = Evaluator(self.source.span, names, dotted)
-        try:
-            yield
-        finally:
-            self.imports, self.evaluator = saved
+        return self._unknown_locals(local, {var: target})
 
     def _local_writes(self, body: list[ast.stmt], var: str, conditional: bool) -> None:
         """Config writes of a function body made on the local name `var`."""
