@@ -168,13 +168,21 @@ def check(
     known = _read_baseline(baseline_file) if baseline_file is not None else None
     targets = list(paths) or [Path(".")]
     catalog = load_catalog()
+    read: dict[Path, FileOptions] = {}
+
+    def options_of(project: ProjectRoot) -> FileOptions:
+        """Each project's configuration, read once for discovery and for the run."""
+        if project.root not in read:
+            read[project.root] = _project_options(project, config_file)
+        return read[project.root]
+
     try:
-        projects = projects_of(targets, lambda project: _project_options(project, config_file))
+        projects = projects_of(targets, options_of)
     except OptionsError as exc:
         _fail(str(exc))
     prepared: list[_Prepared] = []
     for group in projects:
-        options = merge(_project_options(group.project, config_file),
+        options = merge(options_of(group.project),
                         select=_codes_list(select), ignore=_codes_list(ignore),
                         extend_select=_codes_list(extend_select))
         try:

@@ -98,20 +98,19 @@ def combine(results: Sequence[RunResult]) -> RunResult:
     if len(results) == 1:
         return results[0]
     base = Path(os.path.commonpath([result.root for result in results]))
-    findings = [replace(f, path=(result.root / f.path).relative_to(base).as_posix())
+    findings = [replace(f, path=_rebased(result.root / f.path, base))
                 for result in results for f in result.findings]
     first = results[0]
-    notes = [replace(n, path=(result.root / n.path).relative_to(base).as_posix())
-             if n.path is not None else n for result in results for n in result.notices]
+    notes = [replace(n, path=_rebased(result.root / n.path, base)) if n.path is not None
+             else n for result in results for n in result.notices]
     return RunResult(sorted(findings, key=Finding.sort_key), first.model, base,
                      sum(r.files_checked for r in results), sum(r.suppressed for r in results),
                      [_rebased(r.root / t, base) for r in results for t in r.targets], notes)
 
 
 def _rebased(path: Path, base: Path) -> str:
-    """A project-relative target as a path relative to `base` ('.' for `base` itself)."""
-    rel = path.relative_to(base).as_posix()
-    return rel if rel != "." else "."
+    """`path` relative to `base`, `/`-separated ('.' for `base` itself)."""
+    return path.relative_to(base).as_posix()
 
 
 def target_version(root: Path, options: FileOptions, given: str | None) -> TargetVersion:
@@ -141,7 +140,7 @@ def relative_targets(root: Path, paths: Sequence[Path]) -> list[str]:
             rel = path.resolve().relative_to(root)
         except ValueError:
             continue
-        targets.append(rel.as_posix() if str(rel) != "." else ".")
+        targets.append(rel.as_posix())  # '.' for the root itself
     return targets or ["."]
 
 
