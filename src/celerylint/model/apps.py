@@ -270,7 +270,7 @@ def _configure(project: Project, creation: _Creation,
         span = value.span or call.keyword_spans[key]
         changes.put(setting_key, Binding("", setting_key, value, app.path, span, "Celery()"))
     if call.has_splat:
-        config.open_reason = "Celery(**options) can set any setting"
+        config.open_because("Celery(**options) can set any setting")
     for target, home in creation.targets.items():
         for path, write in writes.get(target, []):
             _apply(app, changes, sources, mutated, path, write,
@@ -304,7 +304,7 @@ def _apply(app: App, changes: _Layer, sources: list[tuple[Value, Value | None, b
     elif write.kind == "from_object" and write.value is not None:
         sources.append((write.value, write.namespace, conditional, path, write.span))
     elif write.kind == "open":
-        config.open_reason = f"{path}:{write.span.row} writes settings that cannot be known"
+        config.open_because(f"{path}:{write.span.row} writes settings that cannot be known")
     elif write.kind == "mutate":
         mutated.extend(key for key, _, _ in write.entries)
     elif write.kind == "task_cls" and write.value is not None and origin == "app.conf":
@@ -316,7 +316,7 @@ def _namespace(value: Value | None, config: EffectiveConfig) -> str | None:
         return None
     if value.known and (value.data is None or isinstance(value.data, str)):
         return value.data or None
-    config.open_reason = "the config namespace cannot be known"
+    config.open_because("the config namespace cannot be known")
     return None
 
 
@@ -362,7 +362,7 @@ def _source_entries(
     config = app.config
     target = value.data.dotted if isinstance(value.data, Symbol) else value.data
     if not isinstance(target, str):
-        config.open_reason = f"config_from_object() target in {path} cannot be known"
+        config.open_because(f"config_from_object() target in {path} cannot be known")
         return {}, False
     target = project.canonical(target.replace(":", "."))
     if target in DJANGO_SOURCES or target.replace(":", ".") == "django.conf.settings":
@@ -373,7 +373,7 @@ def _source_entries(
     klass = project.class_of(target)
     if klass is not None:
         return _class_entries(project, target), False
-    config.open_reason = f"config source {target!r} is not in the project"
+    config.open_because(f"config source {target!r} is not in the project", ("source", target))
     return {}, False
 
 
@@ -382,7 +382,7 @@ def _state_entries(state: ModuleState, config: EffectiveConfig, module: str
     """A module's names as key bindings; names it mutates at run time become unknown
     bindings (the key is resolved to a setting, or dropped, like any other key)."""
     if state.open_reason:
-        config.open_reason = f"{module}: {state.open_reason}"
+        config.open_because(f"{module}: {state.open_reason}")
     entries = {key: list(bindings) for key, bindings in state.names.items()}
     for key in state.mutated:
         if entries.get(key):
@@ -434,11 +434,12 @@ def _django_entries(project: Project, app: App) -> dict[str, list[Binding]]:
     open, read from an evident stand-in (assumed) when there is one."""
     module = settings_module_for(project, app)
     if module is None:
-        app.config.open_reason = "DJANGO_SETTINGS_MODULE cannot be found"
+        app.config.open_because("DJANGO_SETTINGS_MODULE cannot be found", ("settings", ""))
         return _assumed_entries(project, app, _package_settings(project, app))
     state = project.module_state(module)
     if state is None:
-        app.config.open_reason = f"settings module {module!r} is not in the project"
+        app.config.open_because(f"settings module {module!r} is not in the project",
+                                ("settings", module))
         configured = bool(project.django_settings_module)
         return {} if configured else _assumed_entries(project, app, _stand_ins(project, module))
     return _settings_entries(project, app, module, state)
@@ -499,9 +500,9 @@ def _assumed_entries(project: Project, app: App, candidates: list[str]
         path = project.index.path_of(module)
         if state is None or path is None:
             continue
-        reason = config.open_reason
+        reason, missing = config.open_reason, config.missing
         entries = _settings_entries(project, app, module, state)
-        config.open_reason = reason
+        config.open_because(reason, missing)
         config.assumed_from = path
         return {key: [replace(b, assumed=True) for b in bindings]
                 for key, bindings in entries.items()}

@@ -106,6 +106,14 @@ class EffectiveConfig:
     sources: list[tuple[str, str, Span]] = field(default_factory=list)
     namespace: str | None = None
     assumed_from: str = ""  # the stand-in file whose values are assumed (config still open)
+    # Why it is open when a source is not in the tree: ("settings", module or "" when
+    # DJANGO_SETTINGS_MODULE is set nowhere) or ("source", module); None otherwise.
+    missing: tuple[str, str] | None = None
+
+    def open_because(self, reason: str, missing: tuple[str, str] | None = None) -> None:
+        """Open the config for `reason`; `missing` names a source not in the tree."""
+        self.open_reason = reason
+        self.missing = missing
 
     @property
     def open(self) -> bool:

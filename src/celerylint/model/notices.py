@@ -11,7 +11,6 @@ below the rules. Notices never change the exit code.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 
@@ -30,10 +29,6 @@ NO_APP = "no-app"
 UNLINKED_TASKS = "unlinked-tasks"
 _CAUSE = {UNKNOWN_CONFIG: CONFIG, MISSING_SETTINGS: CONFIG, NO_APP: APP, UNLINKED_TASKS: APP}
 
-# The reasons model.apps gives when a source is not in the tree.
-_SETTINGS_NOT_FOUND = "DJANGO_SETTINGS_MODULE cannot be found"
-_SETTINGS_MISSING = re.compile(r"settings module '([^']+)' is not in the project")
-_SOURCE_MISSING = re.compile(r"config source '([^']+)' is not in the project")
 _SETTINGS_FIX = ("Set django-settings-module in [tool.celerylint] to the settings module "
                  "the workers use (a module inside the checked project).")
 
@@ -96,22 +91,19 @@ def _config_notice(model: Model, app: App) -> tuple[str, str, str]:
     """(kind, reason, fix) for an app whose configuration is open."""
     label = f"app {app.label!r}"
     reason = app.config.open_reason
-    if reason == _SETTINGS_NOT_FOUND:
+    kind, module = app.config.missing or ("", "")
+    if kind == "settings" and not module:
         return (MISSING_SETTINGS,
                 f"{label} reads Django settings, but no DJANGO_SETTINGS_MODULE is set in the "
                 "project (manage.py, wsgi.py, asgi.py or the app's module)",
                 _SETTINGS_FIX)
-    missing = _SETTINGS_MISSING.fullmatch(reason)
-    if missing is not None:
-        module = missing.group(1)
+    if kind == "settings":
         configured = model.project.django_settings_module == module
         origin = "django-settings-module" if configured else "DJANGO_SETTINGS_MODULE"
         return (MISSING_SETTINGS,
                 f"{label} reads Django settings from {module!r} ({origin}), which is not in "
                 "the project", _SETTINGS_FIX)
-    source = _SOURCE_MISSING.fullmatch(reason)
-    if source is not None:
-        module = source.group(1)
+    if kind == "source":
         return (MISSING_SETTINGS,
                 f"{label} reads its configuration from {module!r}, which is not in the "
                 "project",
