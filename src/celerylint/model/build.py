@@ -16,17 +16,19 @@ from celerylint.engine.options import FileOptions
 from celerylint.model.apps import App, find_apps
 from celerylint.model.celery_version import TargetVersion
 from celerylint.model.loading import LoadSettings, load_project
+from celerylint.model.names import TaskNames
 from celerylint.model.project import Project
 from celerylint.model.tasks import Task, find_tasks
 
 
 @dataclass(frozen=True)
 class Model:
-    """What rules read: the project, its apps and its tasks."""
+    """What rules read: the project, its apps, its tasks and their names."""
 
     project: Project
     apps: list[App]
     tasks: list[Task]
+    names: TaskNames
 
     def production_apps(self) -> list[App]:
         """Apps outside test code, each once."""
@@ -57,7 +59,7 @@ def link(project: Project, needs: Iterable[Need] = (), jobs: int = 1) -> Model:
     """Apps and tasks of a loaded project, plus what `needs` ask for; then frozen."""
     apps = find_apps(project)
     tasks = find_tasks(project, apps)
-    model = Model(project, apps, tasks)
+    model = Model(project, apps, tasks, TaskNames.of(tasks, project.top_packages()))
     for need in needs:
         project.prefetch(need(model), jobs)
     project.freeze()

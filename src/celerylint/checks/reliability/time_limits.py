@@ -1,24 +1,14 @@
-"""What the time-limit rules share: which apps have no global limit, which tasks have
-none of their own, and which worker commands serve an app."""
+"""What the time-limit rules share: which apps have no global limit, and which tasks
+have none of their own."""
 
 from __future__ import annotations
 
 from celerylint.model.apps import App
 from celerylint.model.build import Model
+from celerylint.model.serving import production_workers
 from celerylint.model.tasks import Task, annotation_maps, own_option
-from celerylint.model.workers import WorkerCommand
 
 _LIMITS = ("time_limit", "soft_time_limit")
-
-
-def worker_serves(command: WorkerCommand, app: App) -> bool:
-    """Does a worker command run this app? ``-A`` names the app's module or package;
-    a command without ``-A`` counts for every app."""
-    if command.app is None:
-        return True
-    target = command.app.split(":", 1)[0].strip()
-    module = app.origin.rsplit(".", 1)[0]
-    return module == target or module.startswith(target + ".") or app.origin == target
 
 
 def _global_limit(model: Model, app: App) -> bool | None:
@@ -34,12 +24,8 @@ def _global_limit(model: Model, app: App) -> bool | None:
     star = _star_annotation_limit(app)
     if star is not False:
         return star
-    for command in model.project.workers:
-        if command.dev_only or not worker_serves(command, app):
-            continue
-        if any(key in command.options for key in _LIMITS):
-            return True
-    return False
+    return any(key in command.options for command in production_workers(model.project, app)
+               for key in _LIMITS)
 
 
 def _star_annotation_limit(app: App) -> bool | None:
