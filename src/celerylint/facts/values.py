@@ -34,6 +34,34 @@ class Duration:
 
 
 @dataclass(frozen=True)
+class Construct:
+    """A call of a constructor whose arguments rules read: a schedule
+    (``crontab(minute=0, hour="*/3")``) or a queue (``Queue("images", routing_key="img")``).
+
+    `kind` is the short name (see `CONSTRUCTORS`); `args` and `keywords` are Values, each
+    known or not, so a rule can judge one field and point at it; `splat` marks ``*x`` or
+    ``**x`` among the arguments (then any field may be set by it).
+    """
+
+    kind: str
+    args: tuple[Value, ...]
+    keywords: dict[str, Value]
+    splat: bool = False
+
+
+# Resolved dotted origins of the constructors kept as `Construct`, by kind.
+CONSTRUCTORS = {
+    "celery.schedules.crontab": "crontab", "celery.crontab": "crontab",
+    "celery.task.schedules.crontab": "crontab",
+    "celery.schedules.solar": "solar", "celery.solar": "solar",
+    "celery.schedules.schedule": "schedule",
+    "kombu.Queue": "Queue", "kombu.entity.Queue": "Queue",
+    "kombu.Exchange": "Exchange", "kombu.entity.Exchange": "Exchange",
+    "kombu.common.Broadcast": "Broadcast",
+}
+
+
+@dataclass(frozen=True)
 class Value:
     """One possible value of an expression, with where it is written.
 
@@ -82,6 +110,12 @@ class UnknownValue(Exception):
 
 def render(data: Any) -> str:
     """Python-like text for a plain value (stable across runs, for reports)."""
+    if isinstance(data, Construct):
+        parts = [v.display() for v in data.args]
+        parts += [f"{k}={v.display()}" for k, v in data.keywords.items()]
+        if data.splat:
+            parts.append("...")
+        return f"{data.kind}({', '.join(parts)})"
     if isinstance(data, Duration):
         return f"timedelta(seconds={data.seconds:g})"
     if isinstance(data, Symbol):
@@ -97,7 +131,7 @@ def render(data: Any) -> str:
 
 def jsonable(data: Any) -> Any:
     """Plain data as JSON-compatible data (tuples become lists, symbols strings)."""
-    if isinstance(data, (Duration, Symbol)):
+    if isinstance(data, (Duration, Symbol, Construct)):
         return render(data)
     if isinstance(data, tuple):
         return [jsonable(v) for v in data]
@@ -268,6 +302,8 @@ class Evaluator:
             return Value(True, bool(raw)) if ok else unknown("bool() of an unknown value")
         if callee in _TIMEDELTA:
             return self._timedelta(node)
+        if callee in CONSTRUCTORS:
+            return self._construct(CONSTRUCTORS[callee], node)
         if callee == "dict" and not node.args:
             return self._keywords_dict(node)
         return unknown(f"call to {callee or 'an expression'}()")
@@ -315,6 +351,14 @@ class Evaluator:
                 return unknown("timedelta() of unknown values")
             total += raw * units[unit]
         return Value(True, Duration(total))
+
+    def _construct(self, kind: str, node: ast.Call) -> Value:
+        starred = [i for i, arg in enumerate(node.args) if isinstance(arg, ast.Starred)]
+        splat = bool(starred) or any(kw.arg is None for kw in node.keywords)
+        # positions after a ``*x`` are unknown: keep only the arguments before it
+        args = tuple(self.eval(arg) for arg in node.args[:starred[0] if starred else None])
+        keywords = {kw.arg: self.eval(kw.value) for kw in node.keywords if kw.arg is not None}
+        return Value(True, Construct(kind, args, keywords, splat))
 
     def _keywords_dict(self, node: ast.Call) -> Value:
         entries: dict[Any, Value] = {}
