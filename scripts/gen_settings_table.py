@@ -214,14 +214,27 @@ def report_difference(path: Path, old: str, new: str) -> None:
     sys.stdout.writelines(diff)
 
 
-def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
-    """Parse the command line."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def write_or_check(output: Path, text: str, check: bool) -> int:
+    """Write the table, or with ``--check`` compare it: the process exit code."""
+    old = output.read_text(encoding="utf-8") if output.exists() else ""
+    if not check:
+        output.write_text(text, encoding="utf-8")
+        return 0
+    if old == text:
+        return 0
+    report_difference(output, old, text)
+    return 1
+
+
+def parse_args(argv: Sequence[str] | None, description: str = __doc__,
+               output: Path = OUTPUT) -> argparse.Namespace:
+    """Parse the command line of a table generator (this one by default)."""
+    parser = argparse.ArgumentParser(description=description.splitlines()[0])
     parser.add_argument("--offline", action="store_true",
                         help="do not download old celery wheels; keep existing `since` values")
     parser.add_argument("--check", action="store_true",
                         help="write nothing; exit 1 if the table would change")
-    parser.add_argument("--output", type=Path, default=OUTPUT, help="table path")
+    parser.add_argument("--output", type=Path, default=output, help="table path")
     return parser.parse_args(argv)
 
 
@@ -238,15 +251,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     else:
         with tempfile.TemporaryDirectory() as directory:
             since = since_from_history(names, download_history(Path(directory)), current)
-    text = render(records, since)
-    old = args.output.read_text(encoding="utf-8") if args.output.exists() else ""
-    if not args.check:
-        args.output.write_text(text, encoding="utf-8")
-        return 0
-    if old == text:
-        return 0
-    report_difference(args.output, old, text)
-    return 1
+    return write_or_check(args.output, render(records, since), args.check)
 
 
 if __name__ == "__main__":

@@ -142,21 +142,16 @@ def model_of(root: Path, files: Mapping[str, str], *, celery_version: str | None
     Each text is dedented and a leading newline dropped, so row 1 is the line after the
     opening quotes. Options come from ``[tool.celerylint]`` of ``root/pyproject.toml``;
     the target version from `celery_version`, else the options, else the requirements.
-    Files are read in this process (one job) and never cached. This is the one place
-    the model-building function is called (it is moving to ``celerylint.model.build``).
+    Files are read in this process (one job) and never cached.
     """
     from celerylint.catalog.specs import load_catalog
     from celerylint.engine.options import load_options
+    from celerylint.model.build import build_model
     from celerylint.model.celery_version import (
         TargetVersion,
         detect_target_version,
         parse_version,
     )
-
-    try:
-        from celerylint.model.build import build_model
-    except ImportError:  # before the move
-        from celerylint.pipeline.check import build_model
 
     write_tree(root, {name: textwrap.dedent(text.removeprefix("\n"))
                       for name, text in files.items()})

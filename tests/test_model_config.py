@@ -452,6 +452,28 @@ def test_a_settings_class_with_a_base_outside_the_project_is_unknown(tmp_path: P
     assert app.config.open and app.config.is_unknown("result_backend")
 
 
+def test_an_object_given_the_module_globals_makes_it_unknown(tmp_path: Path) -> None:
+    # mayan's settings: a namespace object holds globals() and writes settings later
+    app = only_app(tmp_path, {
+        "celeryconfig.py": """
+            from somelib import SettingNamespace
+
+            broker_url = "redis://localhost:6379/0"
+            namespace = SettingNamespace(global_symbol_table=globals())
+            namespace.update_globals()
+            """,
+        "worker.py": """
+            from celery import Celery
+
+            app = Celery("w")
+            app.config_from_object("celeryconfig")
+            """,
+    })
+    assert values(app, "broker_url") == ["redis://localhost:6379/0"]
+    assert app.config.open and app.config.is_unknown("result_backend")
+    assert "globals()" in app.config.open_reason
+
+
 def test_a_class_not_given_the_module_is_no_settings(tmp_path: Path) -> None:
     app = only_app(tmp_path, {
         "celeryconfig.py": """

@@ -82,7 +82,14 @@ def span(command: WorkerCommand) -> tuple[int, int, int, int]:
         ("watchmedo auto-restart -d proj -- celery -A proj worker", "proj", {}, False),
         ("celery multi start w1 w2 -A proj -c 3 --time-limit=300", "proj",
          {"concurrency": "3", "time_limit": "300"}, False),
-        ("celery multi start 3 -A proj -c:1 5 -Q:2 images", "proj", {}, False),
+        ("celery multi start 3 -A proj -c:1 5 -Q:2 images", "proj", {"queues:2": "images"},
+         False),
+        ("celery multi start w1 w2 -A proj -Q:w1 a,b --queues:w2=c -X:w1 d", "proj",
+         {"queues:w1": "a,b", "queues:w2": "c", "exclude_queues:w1": "d"}, False),
+        ("celery -A proj worker -X celery --loglevel=INFO", "proj",
+         {"exclude_queues": "celery", "loglevel": "INFO"}, False),
+        ('celery -A proj worker --loglevel=INFO "$@"', "proj",
+         {"loglevel": "INFO", "expansions": "$@"}, False),
         ("python manage.py celery worker -B", None, {}, True),  # django-celery era
     ],
 )
@@ -474,7 +481,8 @@ def test_systemd_celery_multi_unit() -> None:
     command = only("deploy/celery.service", SYSTEMD)
     assert span(command) == (9, 23, 11, 52)
     assert command.app == "$CELERY_APP"
-    assert command.options == {"loglevel": "${CELERYD_LOG_LEVEL}"}
+    assert command.options == {"loglevel": "${CELERYD_LOG_LEVEL}",
+                               "expansions": "$CELERYD_NODES $CELERYD_OPTS"}
     assert command.beat is False
 
 

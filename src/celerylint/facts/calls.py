@@ -11,7 +11,10 @@ the caller really sent (pretix base classes turn keys into objects on the way in
 
 This module finds the calls and which of their arguments become task arguments, and
 judges those arguments by combining `scopes` (the bindings that reach a name) with `orm`
-(the expressions that produce instances).
+(the expressions that produce instances). It also records, for CEL402 to CEL404, how many
+arguments each call passes (its `CallShape`), whether its receiver is a name bound in the
+enclosing function, whether it runs inside a Django transaction (`transactions`), and
+where its method and literal task name are written.
 """
 
 from __future__ import annotations
@@ -29,15 +32,22 @@ from celerylint.facts.orm import (
     queryset,
     short,
 )
-from celerylint.facts.schema import Argument, CallSite
-from celerylint.facts.scopes import Binding, Ctx, reaching, walk
+from celerylint.facts.schema import Argument, CallShape, CallSite
+from celerylint.facts.scopes import Binding, Ctx, Scope, reaching, walk
+from celerylint.facts.transactions import atomic_calls
 from celerylint.facts.values import Evaluator
-from celerylint.parsing.source import SourceFile
+from celerylint.findings import Span
+from celerylint.parsing.source import Position, SourceFile, node_start
 
 _TASK_METHODS = {"delay", "apply_async", "s", "si", "signature", "send_task"}
-# Where a task call can be: the method name after a dot. Scopes without one are not
-# walked (most functions of a project), which keeps this pass cheaper than parsing.
-_CALL_HINT = re.compile(r"\.[\s\\]*(?:delay|apply_async|si?|signature|send_task)\b")
+# ``signature("proj.add", ...)`` called by name: a signature of a task named by a string.
+_SIGNATURE_FUNCTIONS = {"celery.signature", "celery.Signature", "celery.canvas.signature",
+                        "celery.canvas.Signature", "celery.subtask", "celery.canvas.subtask"}
+# Where a task call can be: the method name after a dot, or ``signature(`` by name.
+# Scopes without one are not walked (most functions of a project), which keeps this pass
+# cheaper than parsing.
+_CALL_HINT = re.compile(r"\.[\s\\]*(?:delay|apply_async|si?|signature|send_task)\b"
+                        r"|\b(?:[Ss]ignature|subtask)\s*\(")
 
 
 class EvidenceScanner:
@@ -48,6 +58,9 @@ class EvidenceScanner:
         self.imports = imports
         self.evaluator = evaluator
         self._memo: dict[tuple[int, str], Clauses | None] = {}
+        self._tree: ast.Module | None = None
+        self._imported: set[Position] | None = None
+        self._atomic: dict[int, bool] = {}  # calls in a transaction: is it a statement
         self._active: set[tuple[int, str]] = set()
 
     def scan(self, tree: ast.Module) -> list[CallSite]:
@@ -55,23 +68,108 @@ class EvidenceScanner:
         hints = _hint_lines(self.source.text)
         if not hints:
             return []
-        calls = walk(tree, self.imports, hints, _is_task_call)
+        calls = walk(tree, self.imports, hints, self._is_task_call)
+        self._tree = tree
+        self._atomic = (atomic_calls(tree, self.imports, self.evaluator)
+                        if "atomic" in self.source.text else {})
         sites = [self._site(call, ctx) for call, ctx in calls]
         return sorted(sites, key=lambda site: site.span)
+
+    def _is_task_call(self, call: ast.Call) -> bool:
+        """``X.delay(...)`` and the other task-call methods, ``signature("name")``."""
+        func = call.func
+        if isinstance(func, ast.Attribute):
+            return func.attr in _TASK_METHODS
+        return isinstance(func, ast.Name) and self.imports.resolve(func) in _SIGNATURE_FUNCTIONS
 
     # -- call sites -------------------------------------------------------------------
 
     def _site(self, call: ast.Call, ctx: Ctx) -> CallSite:
-        assert isinstance(call.func, ast.Attribute)
-        method = call.func.attr
-        receiver = self.imports.resolve(call.func.value) or ""
+        func = call.func
+        if isinstance(func, ast.Attribute):
+            method, head = func.attr, func.value
+            receiver = self.imports.resolve(head) or ""
+            end = self.source.span(func)
+            method_span = Span(end.end_row, end.end_column - len(method), end.end_row,
+                               end.end_column)
+        else:  # ``signature("name")`` by name: a signature made by Celery's module
+            method, head = "signature", func
+            receiver = (self.imports.resolve(func) or "").rpartition(".")[0]
+            method_span = self.source.span(func)
         task_name, values = self._task_arguments(call, method)
         arguments: list[Argument] = []
         for expr in values:
             evidence = self._argument_evidence(expr, ctx)
             if evidence is not None:
                 arguments.append(Argument(self.source.span(expr), self._text(expr), evidence))
-        return CallSite(receiver, method, self.source.span(call), tuple(arguments), task_name)
+        in_atomic = id(call) in self._atomic
+        return CallSite(receiver, method, self.source.span(call), tuple(arguments), task_name,
+                        shape=None if task_name is not None else self._shape(call, method),
+                        local_receiver=head is not func and self._is_local(head, ctx),
+                        atomic=in_atomic, statement=in_atomic and self._atomic[id(call)],
+                        method_span=method_span, name_span=self._name_span(call, method))
+
+    def _name_span(self, call: ast.Call, method: str) -> Span | None:
+        """Where the literal task name of ``send_task``/``signature`` is written."""
+        node = (positional_or_keyword(call, 0, "name") if method == "send_task"
+                else call.args[0] if method == "signature" and call.args else None)
+        return self.source.span(node) if node is not None else None
+
+    def _shape(self, call: ast.Call, method: str) -> CallShape | None:
+        """The task arguments a call passes; None when some cannot be counted."""
+        if any(isinstance(a, ast.Starred) for a in call.args) or any(
+                kw.arg is None for kw in call.keywords):
+            return None
+        if method in ("delay", "s", "si"):
+            return CallShape(tuple(self.source.span(a) for a in call.args),
+                             tuple((kw.arg, self.source.span(kw)) for kw in call.keywords
+                                   if kw.arg is not None))
+        if method in ("apply_async", "signature"):
+            return self._packed_shape(_slot(call, 0, "args"), _slot(call, 1, "kwargs"))
+        return None
+
+    def _packed_shape(self, args: ast.expr | None, kwargs: ast.expr | None
+                      ) -> CallShape | None:
+        """``apply_async(args, kwargs)``: a literal list or tuple and a literal dict with
+        string keys (or None, or left out); anything else cannot be counted."""
+        if _is_none(args):
+            positional: tuple[Span, ...] = ()
+        elif isinstance(args, (ast.List, ast.Tuple)) and not any(
+                isinstance(e, ast.Starred) for e in args.elts):
+            positional = tuple(self.source.span(e) for e in args.elts)
+        else:
+            return None
+        if _is_none(kwargs):
+            return CallShape(positional, ())
+        if not isinstance(kwargs, ast.Dict):
+            return None
+        keywords = tuple((k.value, self.source.span(k)) for k in kwargs.keys
+                         if isinstance(k, ast.Constant) and isinstance(k.value, str))
+        return CallShape(positional, keywords) if len(keywords) == len(kwargs.keys) else None
+
+    def _is_local(self, head: ast.expr, ctx: Ctx) -> bool:
+        """Is the receiver's first name bound in an enclosing function by anything but an
+        import (a parameter, an assignment, a loop)? Then it is not the module's name."""
+        while isinstance(head, (ast.Attribute, ast.Call, ast.Subscript)):
+            head = head.func if isinstance(head, ast.Call) else head.value
+        if not isinstance(head, ast.Name):
+            return False
+        scope: Scope | None = ctx.scope
+        while scope is not None and scope.kind != "module":
+            for binding in scope.bindings.get(head.id, ()):
+                if binding.start not in self._imports():
+                    return True
+            scope = scope.parent
+        return False
+
+    def _imports(self) -> set[Position]:
+        """Where the file's import statements start (a local import binds the module's
+        own origin), found once and only when a receiver is bound locally."""
+        if self._imported is None:
+            assert self._tree is not None
+            self._imported = {node_start(n) for n in ast.walk(self._tree)
+                              if isinstance(n, (ast.Import, ast.ImportFrom))}
+        return self._imported
 
     def _task_arguments(self, call: ast.Call, method: str) -> tuple[str | None, list[ast.expr]]:
         """The task name (when literal) and the expressions that become task arguments.
@@ -204,10 +302,9 @@ def _hint_lines(text: str) -> list[int]:
     return lines
 
 
-def _is_task_call(call: ast.Call) -> bool:
-    """``X.delay(...)`` and the other task-call methods."""
-    func = call.func
-    return isinstance(func, ast.Attribute) and func.attr in _TASK_METHODS
+def _is_none(node: ast.expr | None) -> bool:
+    """An absent argument, or a literal None."""
+    return node is None or (isinstance(node, ast.Constant) and node.value is None)
 
 
 def _packed_arguments(call: ast.Call, offset: int | None) -> list[ast.expr]:

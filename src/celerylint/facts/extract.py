@@ -13,9 +13,14 @@ import re
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 
+from celerylint.facts.beat import BeatScan, may_hold_beat
 from celerylint.facts.calls import EvidenceScanner
+from celerylint.facts.canvas import collect as collect_canvas
+from celerylint.facts.configuration import names_read
+from celerylint.facts.event_loops import collect as collect_event_loops
 from celerylint.facts.imports import ImportMap, collect_imports
 from celerylint.facts.increments import function_events, may_increment
+from celerylint.facts.registration import collect_registration
 from celerylint.facts.schema import (
     CallAssign,
     CallInfo,
@@ -32,6 +37,8 @@ from celerylint.facts.schema import (
     factory_target,
     instance_target,
 )
+from celerylint.facts.signatures import method_calls, parameters
+from celerylint.facts.task_options import class_reads, task_bodies
 from celerylint.facts.values import Evaluator, Value, unknown
 from celerylint.findings import Span
 from celerylint.parsing.source import SourceFile
@@ -57,11 +64,24 @@ def extract(source: SourceFile, tree: ast.Module, module: str, is_package: bool)
     extractor.nested(nodes)
     facts.call_sites = EvidenceScanner(source, imports, extractor.evaluator).scan(tree)
     facts.call_options = list(_call_options(nodes, source, extractor.evaluator))
+    facts.names_read = names_read(nodes)
+    facts.task_bodies = list(task_bodies(tree, source, extractor.evaluator))
+    facts.class_reads = class_reads(tree, source)
+    if may_hold_beat(source.text):
+        beat = BeatScan(extractor.call_in_scope, imports.resolve_bound)
+        beat.module(tree)
+        facts.crontabs, facts.periodic_tasks = beat.crontabs, beat.periodic_tasks
+    facts.registration = collect_registration(tree, nodes, imports, source.text)
+    canvas = collect_canvas(tree, nodes, source, imports, extractor.evaluator)
+    facts.chords, facts.result_reads, facts.timed_calls = (
+        canvas.chords, canvas.result_reads, canvas.timed_calls)
+    facts.result_waits = canvas.result_waits
+    facts.event_loop_calls = collect_event_loops(tree, source, imports)
     return facts
 
 
 _OPTION_METHODS = {"apply_async", "send_task", "signature", "set"}
-_CALL_OPTIONS = {"serializer"}
+_CALL_OPTIONS = {"serializer", "queue"}
 
 
 def _call_options(
@@ -333,6 +353,7 @@ class _Extractor:
                 events=tuple(function_events(node, self.source, self.imports))
                 if may_increment(text) else (),
                 calls=tuple(self._direct_calls(node)),
+                signature=parameters(args),
             )
         )
 
@@ -527,7 +548,8 @@ class _Extractor:
                 self.task_method(node.name, stmt)
         bases = tuple(b for b in (self.imports.resolve(base) for base in node.bases) if b)
         self.facts.classes.append(
-            ClassFacts(node.name, self._name_span(node), bases, attributes, tuple(methods))
+            ClassFacts(node.name, self._name_span(node), bases, attributes, tuple(methods),
+                       method_calls=method_calls(node, self._text(node), self.imports))
         )
 
     # -- factories and instance methods -------------------------------------------------
@@ -669,6 +691,13 @@ class _Extractor:
         args = tuple(self.evaluator.eval(a) for a in call.args if not isinstance(a, ast.Starred))
         splat = splat or any(isinstance(a, ast.Starred) for a in call.args)
         return CallInfo(callee, args, keywords, spans, splat, self.source.span(call))
+
+    def call_in_scope(self, call: ast.Call, local: frozenset[str]) -> CallInfo | None:
+        """`call_info` of a call inside functions that bind `local` (unknown there)."""
+        if not local:
+            return self.call_info(call)
+        with self._unknown_locals(set(local)):
+            return self.call_info(call)
 
     def _direct_calls(self, node: ast.AST) -> Iterator[tuple[str, Span]]:
         for sub in _body_nodes(node):

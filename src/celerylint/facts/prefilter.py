@@ -22,8 +22,10 @@ _SIGNS = (
     rb"\.task\b",                    # @app.task, app.task(...)(f)
     rb"Task\s*[,)]",                 # class X(Task), class X(app.Task, Mixin)
     rb"\.(?:delay|apply_async|si?|signature|send_task)\(",  # calls of tasks
-    rb"\bsignature\(",               # celery.signature("name", ...)
+    rb"\b[Ss]ignature\(",            # celery.signature("name", ...), Signature("name")
     rb"DJANGO_SETTINGS_MODULE",      # where Django settings are found
+    rb"\bcrontab\b",                 # schedules (any alias): Celery validates them when built
+    rb"AsyncResult\(",               # results read by task id (CEL304)
 )
 
 
@@ -37,8 +39,8 @@ def pattern(extra_names: Iterable[str] = ()) -> re.Pattern[bytes]:
 # Every sign contains one of these; a plain substring test rules most files out far
 # faster than the regex would.
 _LITERALS = (b"Celery", b"config_from_object", b".conf", b"Task", b"task", b"delay(",
-             b"apply_async(", b".s(", b".si(", b"signature(", b"send_task(",
-             b"DJANGO_SETTINGS_MODULE")
+             b"apply_async(", b".s(", b".si(", b"signature(", b"Signature(", b"send_task(",
+             b"DJANGO_SETTINGS_MODULE", b"crontab", b"AsyncResult(")
 
 
 def may_hold_facts(data: bytes, signs: re.Pattern[bytes], names: Iterable[bytes] = ()) -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import math
+import string
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -287,6 +288,8 @@ class Evaluator:
         return _fold(node.op, left, right)
 
     def _eval_Call(self, node: ast.Call) -> Value:
+        if isinstance(node.func, ast.Attribute) and node.func.attr == "format":
+            return self._str_format(node, node.func)
         callee = self._dotted(node.func) or _raw_name(node.func)
         if callee in _ENV_GETTERS or callee.endswith(".getenv"):
             return self._env_default(node, positional=1)
@@ -307,6 +310,30 @@ class Evaluator:
         if callee == "dict" and not node.args:
             return self._keywords_dict(node)
         return unknown(f"call to {callee or 'an expression'}()")
+
+    def _str_format(self, node: ast.Call, func: ast.Attribute) -> Value:
+        """``"redis://{}:{}@host".format("u", "pw")`` with literal parts only; fields with
+        a format spec, conversion or attribute access (``{:>99999999}``) stay unknown."""
+        ok, template = self.eval(func.value).try_plain()
+        if not ok or not isinstance(template, str):
+            return unknown("call to .format()")
+        if any(isinstance(a, ast.Starred) for a in node.args) or any(
+                kw.arg is None for kw in node.keywords):
+            return unknown(".format() with * or ** arguments")
+        args = [self.eval(a).try_plain() for a in node.args]
+        kwargs = {kw.arg: self.eval(kw.value).try_plain() for kw in node.keywords}
+        parts = [*args, *kwargs.values()]
+        if not all(ok and isinstance(v, (str, int, float)) for ok, v in parts):
+            return unknown(".format() of unknown values")
+        try:
+            fields = list(string.Formatter().parse(template))
+            if not all(_plain_field(name, spec, conv) for _, name, spec, conv in fields):
+                return unknown(".format() with a format spec or attribute access")
+            text = template.format(*(v for _, v in args),
+                                   **{k: v for k, (_, v) in kwargs.items() if k})
+        except (IndexError, KeyError, ValueError, AttributeError):
+            return unknown("cannot fold .format()")
+        return _bounded(text)
 
     def _env_default(self, node: ast.Call, positional: int | None) -> Value:
         default: ast.expr | None = None
@@ -428,6 +455,12 @@ def _fold_duration(op: ast.operator, left: Any, right: Any) -> Value:
     if not (_number(lsec) and _number(rsec)) or type(op) not in _NUMERIC_OPS:
         return unknown("unsupported timedelta operation")
     return Value(True, Duration(_NUMERIC_OPS[type(op)](lsec, rsec)))
+
+
+def _plain_field(name: str | None, spec: str | None, conversion: str | None) -> bool:
+    """A ``.format()`` field that only inserts an argument: ``{}``, ``{0}``, ``{pw}``."""
+    return name is None or (not spec and not conversion and (
+        name == "" or name.isdigit() or name.isidentifier()))
 
 
 def _bounded(text: str) -> Value:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from celerylint.engine.discover import DEFAULT_EXCLUDES, discover
 from celerylint.engine.options import FileOptions
+from celerylint.facts.schema import ModuleFacts
 from celerylint.model.apps import App, find_apps
 from celerylint.model.celery_version import TargetVersion
 from celerylint.model.loading import LoadSettings, load_project
@@ -38,6 +39,12 @@ class Model:
         """Tasks outside test code."""
         return [t for t in self.tasks if not self.project.is_test_path(t.path)]
 
+    def production_modules(self) -> list[tuple[str, ModuleFacts]]:
+        """(path, facts) of every loaded module outside test code, in path order."""
+        project = self.project
+        return [(path, project.modules[path]) for path in sorted(project.modules)
+                if not project.is_test_path(path)]
+
 
 # Files a rule needs loaded beyond what apps and tasks load (e.g. the helpers task
 # bodies call), asked of the linked model before it is frozen.
@@ -60,7 +67,10 @@ def link(project: Project, needs: Iterable[Need] = (), jobs: int = 1) -> Model:
     apps = find_apps(project)
     tasks = find_tasks(project, apps)
     model = Model(project, apps, tasks, TaskNames.of(tasks, project.top_packages()))
-    for need in needs:
-        project.prefetch(need(model), jobs)
+    for need in needs:  # again until it names no new file: a need may follow imports
+        asked: set[str] = set()
+        while fresh := set(need(model)) - asked:
+            asked |= fresh
+            project.prefetch(fresh, jobs)
     project.freeze()
     return model

@@ -140,6 +140,11 @@ class ModuleInterpreter:
         self.state.classes[stmt.name] = ClassState(attributes, bases, open_reason)
 
     def _simple(self, stmt: ast.stmt, names: Names) -> Names:
+        value_node = stmt.value if isinstance(stmt, (ast.Assign, ast.AnnAssign)) else None
+        if isinstance(value_node, ast.Call) and _hands_namespace(value_node):
+            # ``ns = SettingNamespace(global_symbol_table=globals())``: the object may
+            # write any name into the module, now or through a later method call
+            self.state.open_reason = "a call is given the module's globals() and can set any name"
         if isinstance(stmt, ast.Assign):
             value = self.evaluator.eval(stmt.value)
             for target in stmt.targets:
@@ -258,6 +263,13 @@ class ModuleInterpreter:
             merged[name] = tuple(seen)
         self._current = merged
         return merged
+
+
+def _hands_namespace(call: ast.Call) -> bool:
+    """Is the call given the module's writable namespace (``globals()``,
+    ``sys.modules[__name__]``), not merely its name?"""
+    return any(_names_this_module(arg) and not isinstance(arg, ast.Name)
+               for arg in [*call.args, *(k.value for k in call.keywords)])
 
 
 def _names_this_module(node: ast.expr) -> bool:

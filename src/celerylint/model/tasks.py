@@ -248,7 +248,7 @@ class TaskFinder:
             decorator = _through(decorator, matched.wrapper)
         module = self.project.module_of(path)
         opened = matched.wrapper is not None and matched.wrapper.open
-        name = self._name(decorator, matched.alias, module, function.name, app, opened)
+        name = self._name(decorator, matched.alias, path, function.name, app, opened)
         task = Task(path, module, function.name, decorator.span, "function", name, app,
                     app_known, decorator=decorator, alias=matched.alias, facts=function,
                     wrapper=matched.wrapper)
@@ -260,18 +260,33 @@ class TaskFinder:
             return matched.app, True
         return self.sole_app, self.sole_app is not None
 
-    def _name(self, decorator: Decorator, alias: Alias | None, module: str, function: str,
+    def _name(self, decorator: Decorator, alias: Alias | None, path: str, function: str,
               app: App | None, opened: bool = False) -> str | None:
         """Explicit ``name=``, else Celery's derived ``module.function``."""
         for keywords in (decorator.keywords, alias.assign.call.keywords if alias else {}):
             if "name" in keywords:
                 value = keywords["name"]
                 return value.data if value.known and isinstance(value.data, str) else None
-        if decorator.has_splat or (app is not None and not app.derived_names_known):
+        if decorator.has_splat:
             return None
         if opened:  # a wrapper whose options cannot be listed may set ``name=``
             return None
-        return f"{module}.{function}"
+        return self._derived(path, function, app)
+
+    def _derived(self, path: str, name: str, app: App | None) -> str | None:
+        """Celery's ``gen_task_name``: ``<module>.<name>``. Unknown when the app overrides
+        it, or when the module may run as a script (an ``if __name__ == "__main__":``
+        block): as ``__main__`` its tasks are named ``<app.main>.<name>`` (or
+        ``__main__.<name>`` without a main name), which only an app named after the
+        module makes the same."""
+        module = self.project.module_of(path)
+        if app is not None and not app.derived_names_known:
+            return None
+        facts = self.project.modules.get(path)
+        if facts is not None and facts.registration.main_guard and (
+                app is None or app.main != module):
+            return None
+        return f"{module}.{name}"
 
     def _class_task(self, path: str, module: str, klass: ClassFacts) -> Task | None:
         """A ``celery.Task`` subclass that defines ``run``."""
@@ -281,7 +296,7 @@ class TaskFinder:
         if not any(self._task_root(base) for base in external):
             return None
         name_value = klass.attributes.get("name")
-        name: str | None = f"{module}.{klass.name}"
+        name = self._derived(path, klass.name, self.sole_app)
         if name_value is not None:
             name = name_value.data if isinstance(name_value.data, str) else None
         task = Task(path, module, klass.name, klass.span, "class", name, self.sole_app,

@@ -2,7 +2,9 @@
 
 The linter never imports Celery, so it cannot ask click for celery's option table: the
 options that take a value are listed here instead, so that a value is never mistaken for
-a flag or a subcommand. Only the values some rule reads are recorded (`_CANONICAL`).
+a flag or a subcommand. Only the values some rule reads are recorded (`_CANONICAL`), and
+free arguments the shell or a template expands (`expansions`: `$CELERYD_OPTS` may hold
+any option).
 """
 
 from __future__ import annotations
@@ -15,8 +17,10 @@ from celerylint.model.workers.shell import Word
 
 _CANONICAL = frozenset({
     "time_limit", "soft_time_limit", "pool", "prefetch_multiplier", "concurrency", "queues",
-    "loglevel", "app",
+    "loglevel", "app", "exclude_queues",
 })
+# Options `celery multi` may give one node (`-Q:w1 images`), recorded as `queues:w1`.
+_PER_NODE = frozenset({"queues", "exclude_queues"})
 # Options of `celery`, `celery worker` and `celery multi` that take a value, so that the
 # value is never mistaken for a flag or a subcommand. "" marks values nobody reads.
 _LONG_VALUE = {
@@ -26,13 +30,14 @@ _LONG_VALUE = {
     "--concurrency": "concurrency", "--pool": "pool", "--time-limit": "time_limit",
     "--soft-time-limit": "soft_time_limit", "--max-tasks-per-child": "",
     "--pool-start-method": "", "--max-memory-per-child": "", "--queues": "queues",
-    "--exclude-queues": "", "--include": "", "--heartbeat-interval": "", "--autoscale": "",
+    "--exclude-queues": "exclude_queues", "--include": "", "--heartbeat-interval": "",
+    "--autoscale": "",
     "--schedule-filename": "", "--schedule": "", "--scheduler": "", "--logfile": "",
     "--pidfile": "", "--uid": "", "--gid": "", "--umask": "", "--executable": "",
 }
 _SHORT_VALUE = {
     "A": "app", "b": "", "n": "", "S": "", "l": "loglevel", "O": "", "c": "concurrency",
-    "P": "pool", "Q": "queues", "X": "", "I": "", "s": "", "f": "",
+    "P": "pool", "Q": "queues", "X": "exclude_queues", "I": "", "s": "", "f": "",
 }
 _SUBCOMMANDS = frozenset({
     "worker", "beat", "multi", "events", "inspect", "control", "status", "call", "result",
@@ -41,6 +46,8 @@ _SUBCOMMANDS = frozenset({
 })
 _MULTI_STARTS = frozenset({"start", "restart"})
 _NODE_OPTION = re.compile(r"(-[A-Za-z]|--[a-z][a-z-]*):\S+")
+# A shell variable, a Helm/Jinja template or a supervisord `%(ENV_X)s` reference.
+_EXPANSION = re.compile(r"\$|\{\{|%\(")
 _VARIABLE = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)(?:[:?+=-][^}]*)?\}?")
 
 
@@ -88,12 +95,28 @@ class CeleryArgs:
         if value is not None and canonical in _CANONICAL:
             self.values[canonical] = value
 
+    def expansion(self, word: str) -> None:
+        """A free argument the shell or a template expands (`$CELERYD_OPTS`, `"$@"`):
+        it may stand for any options, kept under `expansions`."""
+        known = self.values.get("expansions")
+        self.values["expansions"] = f"{known} {word}" if known else word
+
+    def record_node(self, canonical: str, node: str, value: str | None) -> None:
+        """A `celery multi` option for one node (`-Q:w1 images`): only queue options
+        are kept, under `queues:<node>`."""
+        if value is not None and canonical in _PER_NODE:
+            self.values[f"{canonical}:{node}"] = value
+
 
 def _parse_long(parsed: CeleryArgs, word: str, following: str | None) -> int:
     """Apply a `--long` option; returns how many following words it consumed."""
     name, equals, value = word.partition("=")
     if _NODE_OPTION.fullmatch(name):  # `celery multi` per-node option: not all workers
-        return 0 if equals or name.split(":")[0] not in _LONG_VALUE else 1
+        option, _, node = name.partition(":")
+        if option not in _LONG_VALUE:
+            return 0
+        parsed.record_node(_LONG_VALUE[option], node, value if equals else following)
+        return 0 if equals else 1
     if name == "--beat":
         parsed.beat = True
     if name not in _LONG_VALUE:
@@ -108,7 +131,10 @@ def _parse_long(parsed: CeleryArgs, word: str, following: str | None) -> int:
 def _parse_short(parsed: CeleryArgs, word: str, following: str | None) -> int:
     """Apply a short option cluster like `-B`, `-BE`, `-Ofair`, `-c4`; returns consumed."""
     if _NODE_OPTION.fullmatch(word):
-        return 1 if word[1] in _SHORT_VALUE else 0
+        if word[1] not in _SHORT_VALUE:
+            return 0
+        parsed.record_node(_SHORT_VALUE[word[1]], word[3:], following)
+        return 1
     body = word[1:]
     for index, letter in enumerate(body):
         if letter in _SHORT_VALUE:
@@ -140,12 +166,13 @@ def parse_celery(words: Sequence[Word], program: int) -> CeleryArgs:
         if word.startswith("-") and len(word) > 1:
             i += 1 + _parse_short(parsed, word, following)
             continue
-        if parsed.subcommand is None:
-            if word in _SUBCOMMANDS:
-                parsed.subcommand = word
-            elif is_celery_program(word):
-                return parse_celery(words, i)
+        if parsed.subcommand is None and word in _SUBCOMMANDS:
+            parsed.subcommand = word
+        elif parsed.subcommand is None and is_celery_program(word):
+            return parse_celery(words, i)
         elif parsed.subcommand == "multi" and parsed.multi_command is None:
             parsed.multi_command = word
+        elif _EXPANSION.search(word):
+            parsed.expansion(word)
         i += 1
     return parsed
