@@ -5,16 +5,18 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from celerylint.checks.calling.receivers import (
+    BY_RECEIVER,
+    TaskIndex,
+    converts_arguments,
+    resolve_receivers,
+)
 from celerylint.checks.registry import Rule
 from celerylint.facts.schema import CallSite
 from celerylint.findings import Finding
 from celerylint.model.build import Model
 from celerylint.model.tasks import Option, Task, app_option, setting_option, task_option
 
-# A task class overriding these may convert arguments before sending (pretix's EventTask
-# swaps model instances for primary keys), so argument evidence says nothing there.
-_SENDING_METHODS = {"apply_async", "delay", "__call__", "s", "si", "signature"}
-_BY_RECEIVER = {"delay", "apply_async", "s", "si", "signature"}
 _SIGNATURES = {"s", "si", "signature"}  # nothing is sent until the signature is
 _LIMIT = 160  # characters of a message
 _HINT = "Pass the primary key, and fetch the object inside the task."
@@ -84,45 +86,24 @@ def _serializers(model: Model, path: str, site: CallSite,
         if len(apps) != 1:
             return None
         return _names(setting_option(apps[0], "task_serializer", "json"))
-    if site.method in _BY_RECEIVER:
+    if site.method in BY_RECEIVER:
         return _names(task_option(task, "serializer", "json"))
     return _names(app_option(task, "serializer", "json"))
-
-
-def _converts_arguments(task: Task) -> bool:
-    if not task.class_known:
-        return True
-    return any(_SENDING_METHODS & set(klass.methods) for _, klass in task.class_chain)
-
-
-def _resolve_receivers(model: Model) -> set[str]:
-    """The need: follow every receiver of a call with argument evidence through the
-    project's re-exports while the model is still being built."""
-    project = model.project
-    for path in sorted(project.modules):
-        for site in project.modules[path].call_sites:
-            if site.arguments and site.method in _BY_RECEIVER:
-                project.canonical(site.receiver)
-    return set()
 
 
 class OrmObjectArgument(Rule):
     """CEL401: a model instance passed as a task argument."""
 
     code = "CEL401"
-    needs = (_resolve_receivers,)
+    needs = (resolve_receivers,)
 
     def check(self, model: Model) -> Iterator[Finding]:
-        project = model.project
-        by_origin: dict[str, Task] = {f"{t.module}.{t.function}": t for t in model.tasks}
-        by_name: dict[str, Task] = {t.name: t for t in model.tasks if t.name}
-        for path in sorted(project.modules):
-            if project.is_test_path(path):
-                continue
-            for site in project.modules[path].call_sites:
+        index = TaskIndex(model)
+        for path, facts in model.production_modules():
+            for site in facts.call_sites:
                 if not site.arguments:
                     continue
-                task = self._target(model, site, by_origin, by_name)
+                task = self._target(site, index)
                 if task is False:
                     continue
                 target = task if isinstance(task, Task) else None
@@ -135,15 +116,15 @@ class OrmObjectArgument(Rule):
                     yield Finding(self.code, message, path, argument.span,
                                   hint=_DELETED_HINT if deleted else _HINT)
 
-    def _target(self, model: Model, site: CallSite, by_origin: dict[str, Task],
-                by_name: dict[str, Task]) -> Task | bool | None:
+    def _target(self, site: CallSite, index: TaskIndex) -> Task | bool | None:
         """The task a call reaches; False when the call must stay silent."""
-        if site.method in _BY_RECEIVER:
-            task = by_origin.get(model.project.canonical(site.receiver))
-            if task is None or _converts_arguments(task):
+        if site.method in BY_RECEIVER:
+            found = index.tasks_of(site)
+            task = found[-1] if found else None  # a redefinition is the one bound last
+            if task is None or converts_arguments(task):
                 return False
             return task
-        task = by_name.get(site.task_name or "")
-        if task is not None and _converts_arguments(task):
+        task = index.by_name.get(site.task_name or "")
+        if task is not None and converts_arguments(task):
             return False
         return task

@@ -111,10 +111,8 @@ class PickleSerializer(Rule):
         project = model.project
         sole = model.production_apps()
         accepted = accepts_pickle(sole[0], "accept_content") if len(sole) == 1 else None
-        for path in sorted(project.modules):
-            if project.is_test_path(path):
-                continue
-            for method, key, value, span in project.modules[path].call_options:
+        for path, facts in model.production_modules():
+            for method, key, value, span in facts.call_options:
                 if key == "serializer" and value.known and value.data == "pickle":
                     message = _message("task_serializer", accepted).replace(
                         "task_serializer is", f"{method}(serializer=...) is", 1)

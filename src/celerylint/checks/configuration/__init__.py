@@ -1,0 +1,1 @@
+"""CEL7: configuration hygiene."""

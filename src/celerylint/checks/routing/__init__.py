@@ -1,0 +1,1 @@
+"""CEL6: beat and routing."""
