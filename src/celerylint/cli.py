@@ -394,9 +394,9 @@ def config_command(path: Path | None, output_format: str, celery_version: str | 
         _fail(str(exc))
     model = build_model(root, options, version, None, frozenset())
     if output_format == "json":
-        sys.stdout.write(config_report.render_json(root, model.apps, version))
+        sys.stdout.write(config_report.render_json(root, model, version))
         return
-    config_report.render_text(text_report.console(), root, model.apps, version)
+    config_report.render_text(text_report.console(), root, model, version)
 
 
 @cli.command()
