@@ -17,7 +17,8 @@ def _edit(path: Path, old: str, new: str) -> None:
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
-# plain_celeryconfig has errors (CEL101, CEL102), a warning (CEL201) and a note (CEL301);
+# plain_celeryconfig has errors (CEL101, CEL102), a warning (CEL201) and notes (CEL204,
+# CEL301);
 # class_config's CEL2 and CEL3 findings are warnings.
 @pytest.mark.parametrize(("fail_on", "project", "select", "code"), [
     ("note", "plain_celeryconfig", "ALL", 1),
@@ -52,11 +53,11 @@ def test_baseline_hides_recorded_findings_even_after_code_moves(tmp_path: Path) 
     project = copy_fixture("plain_celeryconfig", tmp_path)
     written = invoke_celerylint(["check", "--write-baseline", BASELINE], project)
     assert written.code == 0, written.stderr
-    assert "recorded 5 finding(s)" in written.stderr
+    assert "recorded 6 finding(s)" in written.stderr
     document = json.loads((project / BASELINE).read_text())
     assert document["format"] == "celerylint-baseline"
     assert sorted(e["code"] for e in document["findings"]) == [
-        "CEL101", "CEL101", "CEL102", "CEL201", "CEL301"]
+        "CEL101", "CEL101", "CEL102", "CEL201", "CEL204", "CEL301"]
     assert {e["path"] for e in document["findings"]} == {
         "celeryconfig.py", "proj/celery.py", "proj/tasks.py"}
 
@@ -64,7 +65,7 @@ def test_baseline_hides_recorded_findings_even_after_code_moves(tmp_path: Path) 
     _edit(project / "proj" / "tasks.py", "\n", "\nimport logging\n\n")
     run = invoke_celerylint(["check", "--output-format", "json", "--baseline", BASELINE], project)
     assert (run.code, run.json()) == (0, []), run.stderr
-    assert "5 finding(s) recorded in the baseline not shown" in run.stderr
+    assert "6 finding(s) recorded in the baseline not shown" in run.stderr
 
 
 def test_baseline_reports_new_findings_only(tmp_path: Path) -> None:

@@ -120,18 +120,19 @@ def test_text_output_shows_location_source_line_marker_and_summary(tmp_path: Pat
         "  = help: Use 'json', and keep pickle out of the accept lists (CEL102).",
         "",
     ]
-    assert lines[-1] == "Found 5 findings."
+    assert lines[-1] == "Found 6 findings."
 
 
 def test_concise_output_is_one_line_per_finding(tmp_path: Path) -> None:
     run = invoke_celerylint(["check", "--output-format", "concise"], plain_project(tmp_path))
     lines = run.stdout.splitlines()
-    assert lines[-1] == "Found 5 findings."
+    assert lines[-1] == "Found 6 findings."
     assert [line.split(" ", 2)[:2] for line in lines[:-1]] == [
         ["celeryconfig.py:5:18:", "CEL301"],
         ["celeryconfig.py:7:19:", "CEL101"],
         ["celeryconfig.py:9:27:", "CEL102"],
         ["proj/celery.py:3:7:", "CEL201"],
+        ["proj/celery.py:3:7:", "CEL204"],
         ["proj/tasks.py:20:33:", "CEL101"],
     ]
 
@@ -145,6 +146,7 @@ def test_json_output_follows_the_contract(tmp_path: Path) -> None:
         ("celeryconfig.py", 7, 19, "CEL101"),
         ("celeryconfig.py", 9, 27, "CEL102"),
         ("proj/celery.py", 3, 7, "CEL201"),
+        ("proj/celery.py", 3, 7, "CEL204"),
         ("proj/tasks.py", 20, 33, "CEL101"),
     ]
     first = items[1]
@@ -166,8 +168,9 @@ def test_statistics_counts_per_rule(tmp_path: Path) -> None:
         ["2", "CEL211", "task-without-time-limit"],
         ["1", "CEL102", "pickle-accepted"],
         ["1", "CEL201", "missing-time-limit"],
+        ["1", "CEL204", "acks-late-with-prefetch"],
         ["1", "CEL301", "result-expires-unset"],
-        ["Found", "7", "findings."],
+        ["Found", "8", "findings."],
     ]
 
 
@@ -211,7 +214,8 @@ def test_no_color_wins_over_force_color_entirely(
 
 # --- rule selection --------------------------------------------------------------------
 
-DEFAULT_PLAIN = ["CEL101", "CEL101", "CEL102", "CEL201", "CEL301"]
+# CEL204: resize is late-ack and the app leaves worker_prefetch_multiplier at 4.
+DEFAULT_PLAIN = ["CEL101", "CEL101", "CEL102", "CEL201", "CEL204", "CEL301"]
 
 
 @pytest.mark.parametrize("args, expected", [
@@ -219,9 +223,9 @@ DEFAULT_PLAIN = ["CEL101", "CEL101", "CEL102", "CEL201", "CEL301"]
     (["--select", "CEL1"], ["CEL101", "CEL101", "CEL102"]),
     (["--select", "cel101"], ["CEL101", "CEL101"]),
     (["--select", "ALL", "--ignore", "CEL2"], ["CEL101", "CEL101", "CEL102", "CEL301"]),
-    (["--select", "CEL2", "--ignore", "CEL201"], ["CEL211", "CEL211"]),
+    (["--select", "CEL2", "--ignore", "CEL201"], ["CEL204", "CEL211", "CEL211"]),
     (["--extend-select", "CEL211"], sorted([*DEFAULT_PLAIN, "CEL211", "CEL211"])),
-    (["--ignore", "CEL101,CEL3"], ["CEL102", "CEL201"]),
+    (["--ignore", "CEL101,CEL3"], ["CEL102", "CEL201", "CEL204"]),
 ])
 def test_select_ignore_and_extend_select(tmp_path: Path, args: list[str],
                                          expected: list[str]) -> None:
@@ -250,6 +254,7 @@ def test_per_file_ignores(tmp_path: Path) -> None:
         ("celeryconfig.py", 5, "CEL301"),
         ("celeryconfig.py", 7, "CEL101"),
         ("proj/celery.py", 3, "CEL201"),
+        ("proj/celery.py", 3, "CEL204"),
     ]
 
 
@@ -288,12 +293,13 @@ NOQA_PROJECT: dict[str, str] = {
     "proj/__init__.py": "",
     "proj/celery.py": """from celery import Celery
 
-app = Celery("proj")
+app = Celery("proj", include=["proj.tasks"])
 app.conf.task_time_limit = 60
 app.conf.task_serializer = "pickle"  # noqa: CEL101
 app.conf.accept_content = ["json", "pickle"]  # noqa: CEL1
 app.conf.result_serializer = "pickle"  # noqa
 app.conf.event_serializer = "pickle"
+app.conf.worker_prefetch_multiplier = 1
 """,
     "proj/tasks.py": """from proj.celery import app
 
@@ -375,7 +381,17 @@ def _project(extra: dict[str, str]) -> dict[str, str]:
 def test_a_syntax_error_is_cel001_and_other_files_are_still_checked(lint: Lint) -> None:
     run = lint(_project({"proj/broken.py": BROKEN}))
     assert run.code == 1
-    assert places(run) == [("proj/broken.py", 5, "CEL001"), ("proj/ok.py", 4, "CEL203")]
+    assert places(run) == [
+        ("proj/broken.py", 5, "CEL001"),
+        # The app imports none of its task modules (CEL405) and leaves the prefetch
+        # multiplier at 4 behind the one late-ack task it knows (CEL204): broken.py's task
+        # is not counted, as nothing of that file could be read.
+        ("proj/celery.py", 3, "CEL204"),
+        ("proj/ok.py", 4, "CEL203"),
+        ("proj/ok.py", 4, "CEL405"),
+    ]
+    late = next(f for f in findings(run) if f["code"] == "CEL204")
+    assert "(1 task)" in late["message"]
 
 
 def test_a_file_in_a_wrong_encoding_is_named_and_the_scan_goes_on(tmp_path: Path) -> None:
@@ -422,10 +438,16 @@ def tolerant(payload):
 def test_newer_python_syntax_is_analysed(lint: Lint) -> None:
     run = lint(_project({"proj/py312.py": PY312, "proj/py314.py": PY314}))
     assert places(run) == [
+        ("proj/celery.py", 3, "CEL204"),  # the three late-ack tasks, prefetch left at 4
         ("proj/ok.py", 4, "CEL203"),
+        ("proj/ok.py", 4, "CEL405"),  # the app imports none of its task modules
         ("proj/py312.py", 15, "CEL203"),
+        ("proj/py312.py", 15, "CEL405"),
         ("proj/py314.py", 4, "CEL203"),
+        ("proj/py314.py", 4, "CEL405"),
     ]
+    late = next(f for f in findings(run) if f["code"] == "CEL204")
+    assert "(3 tasks)" in late["message"]
 
 
 # --- other commands --------------------------------------------------------------------
@@ -456,10 +478,20 @@ def test_rules_lists_every_rule_as_json(tmp_path: Path) -> None:
     run = invoke_celerylint(["rules", "--output-format", "json"], tmp_path)
     assert run.code == 0
     rules = json.loads(run.stdout)
-    assert len(rules) == 11
+    assert len(rules) == 45
     by_code = {rule["code"]: rule for rule in rules}
     assert list(by_code) == sorted(by_code)
-    assert {"CEL001", "CEL002", "CEL101", "CEL102", "CEL201", "CEL203", "CEL211", "CEL301",
-            "CEL302", "CEL401", "CEL501"} == set(by_code)
+    assert set(by_code) == {
+        "CEL001", "CEL002",
+        "CEL101", "CEL102", "CEL103", "CEL104",
+        "CEL201", "CEL202", "CEL203", "CEL204", "CEL205", "CEL206", "CEL207", "CEL208",
+        "CEL209", "CEL210", "CEL211", "CEL212", "CEL213",
+        "CEL301", "CEL302", "CEL303", "CEL304",
+        "CEL401", "CEL402", "CEL403", "CEL404", "CEL405",
+        "CEL501", "CEL502",
+        "CEL601", "CEL602", "CEL603", "CEL604", "CEL605", "CEL606", "CEL607", "CEL608",
+        "CEL609",
+        "CEL701", "CEL702", "CEL703", "CEL704", "CEL705", "CEL706",
+    }
     assert [c for c, rule in by_code.items() if not rule["default_enabled"]] == ["CEL211"]
     assert by_code["CEL101"]["name"] == "pickle-serializer"

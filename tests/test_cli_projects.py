@@ -68,6 +68,9 @@ PLAIN_EXPECTED: list[Triple] = [
     ("celeryconfig.py", 9, "CEL102"),  # "pickle" inside accept_content
     # No global limit anywhere; resize and ping have none of their own: once, at Celery().
     ("proj/celery.py", 3, "CEL201"),
+    # resize is late-ack and worker_prefetch_multiplier is never set (default 4): once per
+    # app, at Celery() as no global setting turns late acks on.
+    ("proj/celery.py", 3, "CEL204"),
     ("proj/tasks.py", 9, "CEL211"),  # resize (acks_late with reject_on_worker_lost: no CEL203)
     ("proj/tasks.py", 14, "CEL211"),  # ping
     ("proj/tasks.py", 20, "CEL101"),  # apply_async(serializer="pickle")
@@ -83,6 +86,7 @@ def test_plain_celeryconfig_findings(tmp_path: Path) -> None:
     assert by_place[("celeryconfig.py", 5, "CEL301")]["severity"] == "note"  # redis: own TTL
     assert "pickle is accepted" in by_place[("celeryconfig.py", 7, "CEL101")]["message"]
     assert "2 of its 3 tasks" in by_place[("proj/celery.py", 3, "CEL201")]["message"]
+    assert "(1 task)" in by_place[("proj/celery.py", 3, "CEL204")]["message"]
 
 
 def test_plain_celeryconfig_config(tmp_path: Path) -> None:
@@ -161,7 +165,17 @@ DJANGO_COMMON: list[Triple] = [
     ("proj/settings/production.py", 7, "CEL101"),
     # CELERY_TASK_ACKS_LATE = True in the else branch is a possible value.
     ("proj/settings/production.py", 12, "CEL203"),
+    # ... and no CELERY_WORKER_PREFETCH_MULTIPLIER anywhere: at the global late-ack setting.
+    ("proj/settings/production.py", 12, "CEL204"),
+    # CELERY_TASK_RESULT_EXPIRES is an old name, not CELERY_ + RESULT_EXPIRES (the namespaced
+    # new name): ignored under the namespace up to 5.6 (warning), a fallback in 5.7 (note).
+    ("proj/settings/base.py", 12, "CEL703"),
 ]
+
+
+def old_name_severity(run: Run) -> str:
+    severity: str = next(f for f in findings(run) if f["code"] == "CEL703")["severity"]
+    return severity
 
 
 def test_django_split_findings_for_the_declared_version(tmp_path: Path) -> None:
@@ -172,12 +186,14 @@ def test_django_split_findings_for_the_declared_version(tmp_path: Path) -> None:
     project = copy_fixture("django_split", tmp_path)
     run = check_all(project)
     assert triples(run) == sorted([*DJANGO_COMMON, ("proj/settings/base.py", 8, "CEL301")])
+    assert old_name_severity(run) == "warning"
 
 
 def test_django_split_findings_for_celery_5_7(tmp_path: Path) -> None:
     project = copy_fixture("django_split", tmp_path)
     run = check_all(project, "--celery-version", "5.7")
     assert triples(run) == sorted(DJANGO_COMMON)
+    assert old_name_severity(run) == "note"
 
 
 def test_django_split_config(tmp_path: Path) -> None:
@@ -233,6 +249,7 @@ def test_conf_update_findings(tmp_path: Path) -> None:
         ("proj/celery.py", 13, "CEL302"),  # update(result_expires=None)
         ("proj/celery.py", 16, "CEL102"),  # update({"accept_content": [..., "pickle"]})
         ("proj/celery.py", 17, "CEL203"),  # update({"task_acks_late": True})
+        ("proj/celery.py", 17, "CEL204"),  # ... with worker_prefetch_multiplier unset
     ]
 
 
@@ -242,6 +259,7 @@ def test_conf_update_config(tmp_path: Path) -> None:
     assert (app["namespace"], app["sources"]) == (None, [])
     expected = {
         "broker_url": ("redis://localhost:6379/0", 8),  # Celery(broker=...)
+        "include": (["proj.tasks"], 8),  # Celery(include=...)
         "result_backend": ("redis://localhost:6379/1", 11),
         "task_serializer": ("pickle", 12),
         "result_expires": (None, 13),
@@ -269,6 +287,7 @@ def test_class_config_findings(tmp_path: Path) -> None:
         ("proj/config.py", 14, "CEL302"),  # Config.result_expires = 0
         ("proj/config.py", 18, "CEL301"),  # BillingConfig's db+ backend, no result_expires
         ("proj/config.py", 19, "CEL203"),  # BillingConfig.task_acks_late
+        ("proj/config.py", 19, "CEL204"),  # ... with worker_prefetch_multiplier unset
     ]
     cleanup = next(f for f in findings(run) if f["code"] == "CEL301")
     assert cleanup["severity"] == "warning"  # database backends need beat to clean up
@@ -298,7 +317,11 @@ def test_class_config_config(tmp_path: Path) -> None:
 
 MULTI_EXPECTED: list[Triple] = [
     ("proj/base.py", 5, "CEL203"),  # base=ReliableTask: at the class attribute
+    # settle, refund, void and send_welcome ack late; no prefetch multiplier in the config
+    # or on the Procfile's worker: once, at Celery().
+    ("proj/celery.py", 3, "CEL204"),
     ("proj/decorators.py", 3, "CEL203"),  # retrying alias: once, though two tasks use it
+    ("proj/decorators.py", 3, "CEL205"),  # retrying: autoretry_for without retry_backoff
     ("proj/mail.py", 4, "CEL203"),  # @celery_app.task(acks_late=True), app re-exported
     ("proj/reports.py", 7, "CEL101"),  # configured decorator @background(serializer=...)
     ("proj/views.py", 8, "CEL401"),  # send_welcome.delay(user), user from objects.get

@@ -37,6 +37,7 @@ result_backend = "redis://localhost:6379/1"
 task_serializer = "pickle"
 accept_content = ["json", "pickle"]
 task_acks_late = True
+worker_prefetch_multiplier = 1
 '''
 CONFIG_FIXED = '''broker_url = "redis://localhost:6379/0"
 result_backend = "redis://localhost:6379/1"
@@ -45,6 +46,7 @@ task_serializer = "json"
 accept_content = ["json"]
 task_acks_late = True
 task_reject_on_worker_lost = True
+worker_prefetch_multiplier = 1
 '''
 CONFIG_SAFE_FIXED = CONFIG.replace('result_backend = "redis://localhost:6379/1"\n',
                                    'result_backend = "redis://localhost:6379/1"\n'
@@ -222,6 +224,7 @@ def test_fixes_converge_over_rounds(tmp_path: Path) -> None:
         "proj/__init__.py": "",
         "proj/celery.py": 'from celery import Celery\n\napp = Celery("proj", '
                           'broker="redis://localhost:6379/0", include=["proj.tasks"])\n'
+                          "app.conf.worker_prefetch_multiplier = 1\n"
                           "app.conf.task_acks_late = True\n",
         "proj/tasks.py": "from proj.celery import app\n\n\n"
                          "@app.task(acks_late=True)  # noqa: CEL203\n"
@@ -384,7 +387,9 @@ def test_write_refuses_a_file_changed_since_it_was_read(tmp_path: Path) -> None:
 
 DIFF_FILES = {
     "proj/__init__.py": b"",
-    "proj/celery.py": APP.encode(),
+    # The worker imports the two task modules, as a real project's would.
+    "proj/celery.py": APP.replace('Celery("proj")',
+                                  'Celery("proj", include=["proj.crlf", "proj.bom"])').encode(),
     "celeryconfig.py": (LATIN1 + CONFIG).encode("latin-1"),
     "proj/crlf.py": b'from proj.celery import app\r\n\r\n\r\n@app.task(serializer="pickle")'
                     b'\r\ndef crlf():\r\n    return 1\r\n',

@@ -207,7 +207,8 @@ def test_tool_celerylint_selection_is_read(tmp_path: Path) -> None:
     pyproject.write_text(pyproject.read_text() + '\n[tool.celerylint]\nignore = ["CEL1"]\n'
                          'extend-select = ["CEL211"]\n')
     codes = {q[3] for q in flake8_quads(flake8(project, "--select", "CEL"))}
-    assert codes == {q[3] for q in cli_quads(project)} == {"CEL201", "CEL211", "CEL301"}
+    assert codes == {q[3] for q in cli_quads(project)} == {
+        "CEL201", "CEL204", "CEL211", "CEL301"}
 
 
 def test_a_bad_tool_celerylint_section_stops_flake8_with_its_message(tmp_path: Path) -> None:

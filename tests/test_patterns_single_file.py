@@ -98,7 +98,7 @@ PATTERNS: dict[str, tuple[dict[str, str], str, set[tuple[int, str]]]] = {
         "proj/celery.py": """
             from celery import Celery
 
-            app = Celery("proj")
+            app = Celery("proj", include=["proj.jobs.tasks"])
         """,
         "proj/decorators.py": """
             from celery import shared_task
@@ -160,7 +160,7 @@ PATTERNS: dict[str, tuple[dict[str, str], str, set[tuple[int, str]]]] = {
                     return self.task(*args, **options)
 
 
-            app = ProjCelery("proj")
+            app = ProjCelery("proj", include=["proj.jobs"])
         """,
         "proj/jobs.py": """
             from proj.celery import app

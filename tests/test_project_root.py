@@ -45,6 +45,7 @@ SERVICE = {
         broker_url = "redis://localhost:6379/0"
         task_serializer = "pickle"
         accept_content = ["pickle", "json"]
+        imports = ["proj.tasks"]
         """,
     "proj/tasks.py": """\
         from proj.celery import app
@@ -220,8 +221,10 @@ def test_two_projects_in_one_invocation_are_each_modelled_on_their_own(
                                                                  mono / "b")
     run = check(mono, ".")
     assert places(run, mono) == each
-    listed = [(f["filename"], f["location"]["row"], f["code"]) for f in findings(run)]
-    assert listed == sorted(listed)  # one report, sorted, paths relative to the folder
+    ordered = [(f["filename"], f["location"]["row"], f["location"]["column"], f["code"])
+               for f in findings(run)]
+    assert ordered == sorted(ordered)  # one report, sorted, paths relative to the folder
+    listed = [(name, row, code) for name, row, _, code in ordered]
     assert ("a/proj/celery.py", 3, "CEL201") in listed and ("b/proj/celery.py", 3,
                                                             "CEL201") in listed
     assert ("b/proj/celeryconfig.py", 3, "CEL102") in listed
@@ -249,7 +252,7 @@ def test_diff_across_projects_fixes_each_project_on_its_own(tmp_path: Path) -> N
     headers = [line for line in run.stdout.splitlines() if line.startswith("--- ")]
     assert headers == ["--- a/proj/celeryconfig.py", "--- a/proj/tasks.py",
                        "--- b/proj/celeryconfig.py", "--- b/proj/tasks.py"]
-    assert "Would fix 5 findings in 4 files."  # a ignores CEL102 in run.stderr
+    assert "Would fix 5 findings in 4 files." in run.stderr  # a ignores CEL102
     assert all((mono / name).read_bytes() == data for name, data in before.items())
 
 

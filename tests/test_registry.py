@@ -26,13 +26,7 @@ _ROW = re.compile(r"^\| (CEL\d{3}) \| ([a-z0-9-]+) \| ([^|]+) \|", re.MULTILINE)
 
 # Catalog codes whose rules later issues build (whole-project rules, the rest of the
 # catalog, unreadable files). The gap may only shrink: a code built is removed here.
-NOT_YET_BUILT = {
-    "CEL003", "CEL103", "CEL104", "CEL202", "CEL204", "CEL205", "CEL206", "CEL207",
-    "CEL208", "CEL209", "CEL210", "CEL212", "CEL213", "CEL303", "CEL304", "CEL402",
-    "CEL403", "CEL404", "CEL405", "CEL406", "CEL407", "CEL502", "CEL601", "CEL602",
-    "CEL603", "CEL604", "CEL605", "CEL606", "CEL607", "CEL608", "CEL609", "CEL701",
-    "CEL702", "CEL703", "CEL704", "CEL705", "CEL706",
-}
+NOT_YET_BUILT = {"CEL003", "CEL406", "CEL407"}
 
 
 def _catalog_rows() -> dict[str, tuple[str, set[str]]]:

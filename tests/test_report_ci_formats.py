@@ -71,9 +71,9 @@ def test_github_output_on_a_project(tmp_path: Path) -> None:
     run = invoke_celerylint(["check", "--output-format", "github"], project)
     assert run.code == 1, run.stderr
     *annotations, summary = run.stdout.splitlines()
-    assert summary == "Found 5 findings."
+    assert summary == "Found 6 findings."
     assert [a.split(" ")[0] for a in annotations] == [
-        "::notice", "::error", "::error", "::warning", "::error"]
+        "::notice", "::error", "::error", "::warning", "::notice", "::error"]
     assert annotations[1] == (
         "::error file=celeryconfig.py,line=7,endLine=7,col=19,endColumn=27,"
         "title=CEL101 pickle-serializer::task_serializer is 'pickle' and pickle is accepted: "
@@ -98,7 +98,7 @@ def test_gitlab_report_on_a_project(tmp_path: Path) -> None:
     assert not run.stdout.startswith("\ufeff")
     issues = json.loads(run.stdout)
     expected = findings(invoke_celerylint(["check", "--output-format", "json"], project))
-    assert len(issues) == len(expected) == 5
+    assert len(issues) == len(expected) == 6
     for issue, finding in zip(issues, expected):
         assert finding["hint"]
         assert issue["description"] == (
@@ -113,7 +113,7 @@ def test_gitlab_report_on_a_project(tmp_path: Path) -> None:
         assert len(issue["fingerprint"]) == 32
     assert len({issue["fingerprint"] for issue in issues}) == len(issues)
     assert [issue["severity"] for issue in issues] == [
-        "info", "critical", "critical", "minor", "critical"]
+        "info", "critical", "critical", "minor", "info", "critical"]
 
 
 def test_gitlab_severity_mapping() -> None:
