@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 import yaml
+from checkouts import fresh_checkout, install_env
 from conftest import copy_fixture
 from sarif_schema import assert_valid_sarif
 
@@ -144,22 +145,69 @@ def _pre_commit_config() -> dict[str, Any]:
     return result
 
 
-def test_pre_commit_config_names_real_hooks_and_their_command_passes(project: Path) -> None:
+def test_pre_commit_config_runs_the_published_hook_and_its_command_passes(project: Path
+                                                                         ) -> None:
+    """The local hook is the manifest's hook (same entry, files and serial run), valid for
+    the real pre-commit, and its command passes on today's code with the baseline."""
     manifest = {hook["id"]: hook for hook in
                 yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text())}
     [repo] = _pre_commit_config()["repos"]
-    assert repo["repo"].endswith("/celerylint")
+    assert repo["repo"] == "local"
+    [config] = [b for b in blocks("yaml") if "repos:" in b]
+    (project / ".pre-commit-config.yaml").write_text(config)
+    checked = subprocess.run([sys.executable, "-m", "pre_commit", "validate-config",
+                              ".pre-commit-config.yaml"], cwd=project, capture_output=True,
+                             text=True, check=False)
+    assert (checked.returncode, checked.stdout + checked.stderr) == (0, "")
     [adopt] = [c for c in commands() if "--write-baseline" in c]
     assert shell(adopt, project).returncode == 0
     files = sorted(str(p.relative_to(project)) for p in project.rglob("*") if p.is_file()
                    and ".git" not in p.parts)
     for hook in repo["hooks"]:
-        # What pre-commit runs: the manifest's entry, the user's args, then the files.
-        command = [*shlex.split(manifest[hook["id"]]["entry"]), *hook.get("args", []), *files]
+        published = manifest[hook["id"]]
+        for key in ("name", "entry", "types", "require_serial"):
+            assert hook[key] == published[key], key
+        assert hook["language"] == "system"  # the celerylint installed in the environment
+        # What pre-commit runs: the entry, the user's args, then the files.
+        command = [*shlex.split(hook["entry"]), *hook.get("args", []), *files]
         command[0] = shutil.which("celerylint", path=str(Path(sys.executable).parent)) or ""
         done = subprocess.run(command, cwd=project, capture_output=True, text=True,
                               check=False)
         assert done.returncode == 0, done.stdout + done.stderr
+
+
+def _install_lines() -> list[str]:
+    """Every pip command of the page, wherever it is (shell blocks, CI scripts)."""
+    found = []
+    for _lang, body in _BLOCK.findall(DOCS.read_text(encoding="utf-8")):
+        for line in body.splitlines():
+            match = re.match(r"^\s*(?:-\s+)?(?:run:\s+)?((?:python3 -m )?pip\s.*?)\s*$", line)
+            if match:
+                found.append(match.group(1))
+    return found
+
+
+def test_every_install_command_works_as_written_from_a_checkout(tmp_path: Path) -> None:
+    """The page installs celerylint only from a checkout at tools/celerylint or a wheel
+    built from it, never from a package index; those commands, run in a repository that
+    holds a fresh checkout there, install a working celerylint."""
+    lines = _install_lines()
+    assert set(lines) == {"pip install ./tools/celerylint",
+                          "python3 -m pip wheel --no-deps --wheel-dir dist ./tools/celerylint",
+                          "pip install dist/celerylint-*.whl"}
+    user_repo = tmp_path / "app"
+    fresh_checkout(user_repo / "tools" / "celerylint")
+    for index, block in enumerate(b for b in blocks("bash") if "pip " in b):
+        venv = tmp_path / f"venv{index}"
+        subprocess.run(["python3", "-m", "venv", str(venv)], check=True)
+        path = f"{venv / 'bin'}{os.pathsep}{os.environ['PATH']}"
+        done = subprocess.run(["bash", "-eo", "pipefail", "-c", block], cwd=user_repo,
+                              env=install_env(PATH=path), capture_output=True, text=True,
+                              check=False, timeout=600)
+        assert done.returncode == 0, done.stdout + done.stderr
+        version = subprocess.run([str(venv / "bin" / "celerylint"), "--version"],
+                                 capture_output=True, text=True, check=False)
+        assert version.stdout == "celerylint, version 0.1.0\n"
 
 
 def test_pre_commit_ci_settings_are_valid_keys() -> None:

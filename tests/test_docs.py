@@ -14,6 +14,7 @@ from pathlib import Path
 
 import libcst
 import pytest
+from test_rule_specs import NO_TEXT_BAD_EXAMPLE
 
 from celerylint.catalog import docs
 from celerylint.catalog.docs import render_catalog, render_rule, sync_docs
@@ -62,7 +63,8 @@ def test_every_anchor_is_in_the_docs(catalog: dict[str, RuleSpec]) -> None:
 
 @pytest.mark.parametrize("kind", ["bad", "good"])
 def test_every_rule_has_bad_and_good_examples(catalog: dict[str, RuleSpec], kind: str) -> None:
-    missing = [code for code, spec in catalog.items() if not _has_kind(spec, kind)]
+    missing = [code for code, spec in catalog.items() if not _has_kind(spec, kind)
+               and not (kind == "bad" and code in NO_TEXT_BAD_EXAMPLE)]
     assert missing == []
 
 

@@ -166,8 +166,10 @@ def test_notices_never_change_the_exit_code(tmp_path: Path) -> None:
     shown = check(folder)
     hidden = check(folder, "--no-notices")
     assert shown.code == hidden.code == 1
-    assert shown.stdout.splitlines()[-1] == "Found 1 finding; 1 notice."
-    assert hidden.stdout.splitlines()[-1] == "Found 1 finding."
+    assert shown.stdout.splitlines()[-2:] == [
+        "Found 1 finding; 1 notice.", "No fixes available (1 fixable with --unsafe-fixes)."]
+    assert hidden.stdout.splitlines()[-2:] == [
+        "Found 1 finding.", "No fixes available (1 fixable with --unsafe-fixes)."]
     assert "notice" not in hidden.stdout
 
 

@@ -26,7 +26,7 @@ _ROW = re.compile(r"^\| (CEL\d{3}) \| ([a-z0-9-]+) \| ([^|]+) \|", re.MULTILINE)
 
 # Catalog codes whose rules later issues build (whole-project rules, the rest of the
 # catalog, unreadable files). The gap may only shrink: a code built is removed here.
-NOT_YET_BUILT = {"CEL003", "CEL406", "CEL407"}
+NOT_YET_BUILT = {"CEL406", "CEL407"}
 
 
 def _catalog_rows() -> dict[str, tuple[str, set[str]]]:

@@ -63,10 +63,16 @@ def test_good_example_stays_silent(case: tuple[RuleSpec, Example], tmp_path: Pat
     assert _check(spec, example, tmp_path) == []
 
 
+# Rules whose bad cases (symlinks, FIFOs, permissions) cannot be written as text files:
+# their own test files prove them through the command (tests/test_unreadable_file.py).
+NO_TEXT_BAD_EXAMPLE = {"CEL003"}
+
+
 def test_every_rule_has_bad_and_good_examples() -> None:
     for spec in load_catalog().values():
         kinds = {example.kind for example in spec.examples}
-        assert {"bad", "good"} <= kinds, spec.code
+        wanted = {"good"} if spec.code in NO_TEXT_BAD_EXAMPLE else {"bad", "good"}
+        assert wanted <= kinds, spec.code
 
 
 def _tree(root: Path, names: Iterable[str]) -> dict[str, str]:

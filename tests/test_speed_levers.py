@@ -226,13 +226,13 @@ def large_project(tmp_path: Path) -> Path:
 def test_progress_bar_on_a_terminal_only(large_project: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k != "CI"}
     shown = _run_on_a_terminal(["check", "--no-cache", "--exit-zero"], large_project, env)
-    assert "checking" in shown
+    assert "reading files" in shown
     in_ci = _run_on_a_terminal(["check", "--no-cache", "--exit-zero"], large_project,
                                {**env, "CI": "true"})
-    assert "checking" not in in_ci
+    assert "reading files" not in in_ci
     as_json = _run_on_a_terminal(["check", "--no-cache", "--exit-zero", "--output-format",
                                   "json"], large_project, env)
-    assert "checking" not in as_json
+    assert "reading files" not in as_json
 
 
 def test_no_progress_bar_in_a_pipe(large_project: Path) -> None:

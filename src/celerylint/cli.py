@@ -10,25 +10,35 @@ import hashlib
 import json
 import os
 import sys
+import time
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable, NoReturn
+from typing import Callable, NoReturn, TextIO
 
 import click
 
 from celerylint import __version__
-from celerylint.catalog.docs import render_rule
 from celerylint.catalog.specs import SpecError, default_codes, load_catalog
+from celerylint.cli_inputs import (
+    NO_INPUTS,
+    CheckInputs,
+    add_noqa_and_exit,
+    exit_code,
+    input_options,
+    show,
+)
 from celerylint.engine.discover import ProjectRoot, locate_project
+from celerylint.engine.links import url_base_problem
 from celerylint.engine.options import (
     CACHE_DIR,
     FileOptions,
     OptionsError,
+    Selection,
     load_options,
     merge,
-    select_codes,
+    select_layers,
 )
 from celerylint.engine.pool import default_jobs
 from celerylint.findings import SEVERITY_ORDER, Finding
@@ -50,6 +60,7 @@ from celerylint.pipeline.check import (
     target_version,
 )
 from celerylint.pipeline.fixing import FixOutcome, retarget
+from celerylint.pipeline.inputs import split_missing
 from celerylint.pipeline.session import (
     FixMode,
     FixReport,
@@ -62,9 +73,13 @@ from celerylint.report import config as config_report
 from celerylint.report import github as github_report
 from celerylint.report import gitlab as gitlab_report
 from celerylint.report import json as json_report
-from celerylint.report import progress, severity_of
+from celerylint.report import progress, rule_doc, severity_of
 from celerylint.report import sarif as sarif_report
 from celerylint.report import text as text_report
+from celerylint.report import verbose as verbose_log
+from celerylint.report.destination import OutputError, report_stream
+from celerylint.report.fixable import FixView
+from celerylint.report.settings import ResolvedSettings
 
 EXIT_FINDINGS = 1
 EXIT_USAGE = 2
@@ -121,13 +136,23 @@ def cli() -> None:
 
 
 @cli.command()
-@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--select", help="Rule codes or prefixes to run (comma-separated; ALL).")
 @click.option("--ignore", help="Rule codes or prefixes to skip.")
 @click.option("--extend-select", help="Codes or prefixes to add to the selection.")
 @click.option("--output-format",
               type=click.Choice(["text", "concise", "json", "sarif", "github", "gitlab"]),
               default="text", show_default=True)
+@click.option("-o", "--output-file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the report to this file (whole or not at all), not to stdout.")
+@click.option("-q", "--quiet", count=True,
+              help="Only the findings, no summary (-qq: nothing, only the exit code).")
+@click.option("-v", "--verbose", is_flag=True,
+              help="Say on stderr what is done: projects, files, cache hits, timings.")
+@click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto",
+              show_default=True, help="Colour text output (auto: on a terminal).")
+@click.option("--rule-url-base", metavar="URL", callback=lambda _c, _p, v: _url_base(v),
+              help="Where docs/rules.md is published; findings link to its anchors.")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
 @click.option("--fail-on", type=click.Choice(["error", "warning", "note"]), default="note",
               show_default=True, help="The lowest severity that makes the exit code 1.")
@@ -153,6 +178,7 @@ def cli() -> None:
 @click.option("--show-fixes", is_flag=True, help="List the fixes applied.")
 @click.option("--no-notices", is_flag=True,
               help="Hide notices (blind spots: rules skipped for an app or tasks).")
+@input_options
 def check(
     paths: tuple[Path, ...], select: str | None, ignore: str | None,
     extend_select: str | None, output_format: str, exit_zero: bool, statistics: bool,
@@ -160,20 +186,25 @@ def check(
     jobs: int | None, no_cache: bool, cache_dir: Path | None,
     fail_on: str, baseline_file: Path | None, write_baseline_file: Path | None,
     fix: bool | None, unsafe_fixes: bool | None, diff: bool, show_fixes: bool,
-    no_notices: bool = False,
+    no_notices: bool = False, rule_url_base: str | None = None,
+    output_file: Path | None = None, quiet: int = 0, verbose: bool = False,
+    color: str = "auto", inputs: CheckInputs = NO_INPUTS,
 ) -> None:
-    """Check PATHS (default: the current directory) for Celery problems."""
+    """Check PATHS (default: the current directory) for Celery problems (``-``: stdin,
+    as the file ``--stdin-filename`` names)."""
+    fix = inputs.fix(fix)
     if baseline_file is not None and write_baseline_file is not None:
         _fail("--baseline and --write-baseline cannot be used together")
     known = _read_baseline(baseline_file) if baseline_file is not None else None
-    targets = list(paths) or [Path(".")]
+    targets, failures = _existing(paths)  # failures: errors that make the exit code 2
     catalog = load_catalog()
     read: dict[Path, FileOptions] = {}
 
     def options_of(project: ProjectRoot) -> FileOptions:
         """Each project's configuration, read once for discovery and for the run."""
         if project.root not in read:
-            read[project.root] = _project_options(project, config_file)
+            read[project.root] = inputs.options(_project_options(project, config_file),
+                                                catalog)
         return read[project.root]
 
     try:
@@ -182,12 +213,12 @@ def check(
         _fail(str(exc))
     prepared: list[_Prepared] = []
     for group in projects:
-        options = merge(options_of(group.project),
-                        select=_codes_list(select), ignore=_codes_list(ignore),
-                        extend_select=_codes_list(extend_select))
+        options = merge(options_of(group.project), rule_url_base=rule_url_base)
+        command_line = Selection(_codes_list(select), _codes_list(ignore) or (),
+                                 _codes_list(extend_select) or ())
         try:
-            selected = select_codes(list(catalog), default_codes(catalog), options.select,
-                                    options.ignore, options.extend_select, list(catalog))
+            selected = select_layers(list(catalog), default_codes(catalog),
+                                     [Selection.of(options), command_line], list(catalog))
             version = target_version(group.root, options, celery_version)
         except (OptionsError, ValueError) as exc:
             _fail(str(exc))
@@ -198,35 +229,50 @@ def check(
                        options.unsafe_fixes if unsafe_fixes is None else unsafe_fixes,
                        diff, show_fixes)
         prepared.append(_Prepared(group, options, selected, version, load, mode))
+    if inputs.shows:
+        show(inputs, [(each.settings(), each.group.paths) for each in prepared])
     fix_mode = _overall_mode(prepared)
     machine_output = output_format not in ("text", "concise")
-    with progress.progress_bar(progress.wanted(machine_output)) as advance:
+    log = verbose_log.Log(verbose)
+    with progress.progress_bar(progress.wanted(machine_output)) as tracker:
         results = []
         for each in prepared:
-            each.load.progress = advance
-            results.append(run(list(each.group.paths), each.options, each.selected,
-                               each.version, each.group.root, each.load))
+            if tracker is not None:
+                each.load.progress, each.load.rules_progress = tracker.files, tracker.rules
+            results.append(_run_logged(each, log))
+    if inputs.add_noqa:
+        add_noqa_and_exit(results)
     fixed = 0
     if fix_mode.active:
-        results, fixed = _fix_each(prepared, results, fix_mode, machine_output, exit_zero)
+        results, fixed = _fix_each(prepared, results, fix_mode,
+                                   machine_output or output_file is not None, exit_zero)
     errors = [problem for r in results for problem in r.model.project.internal_errors]
     result = combine(results)
+    recorded: int | None = None  # None: no baseline written (not asked, or it failed)
     if write_baseline_file is not None:
-        count = write_baseline(write_baseline_file, result.root, result.findings)
-        click.echo(f"celerylint: recorded {count} finding(s) in {write_baseline_file}",
-                   err=True)
-        result.findings = []
+        recorded = _write_baseline(write_baseline_file, result, failures)
     if known is not None:
         result.findings = _new_findings(result, known)
-    if no_notices:
+    if no_notices or inputs.fix_only:
         result.notices = []
-    _report(result, output_format, statistics, fixed, unsafe_left(result.findings, fix_mode),
-            errors)
+    if inputs.fix_only:
+        result.findings = []
+    output = _Output(output_file, quiet, color, FixView(fix_mode.unsafe, fix_mode.fix))
+
+    def write(stream: TextIO) -> None:
+        if write_baseline_file is not None and recorded is not None:
+            stream.write(_recorded_line(recorded, write_baseline_file))
+            return
+        _report(result, output_format, statistics, fixed,
+                unsafe_left(result.findings, fix_mode), errors,
+                next((p.options.rule_url_base for p in prepared), None), stream, output)
+
+    _deliver(output, write)
     for problem in errors:
         click.echo(f"celerylint: internal error: {problem}", err=True)
-    if errors:
+    if errors or failures:
         sys.exit(EXIT_USAGE)
-    sys.exit(EXIT_FINDINGS if _fails(result.findings, fail_on) and not exit_zero else 0)
+    sys.exit(exit_code(inputs, fixed, _fails(result.findings, fail_on), exit_zero))
 
 
 @dataclass
@@ -239,6 +285,88 @@ class _Prepared:
     version: TargetVersion
     load: LoadSettings
     mode: FixMode
+
+    def settings(self) -> ResolvedSettings:
+        """What ``--show-settings`` prints for this project."""
+        return ResolvedSettings(self.group.root, self.options, self.selected, self.version,
+                                self.load.cache_dir, self.mode.fix, self.mode.unsafe)
+
+
+def _write_baseline(path: Path, result: RunResult, failures: list[str]) -> int | None:
+    """``--write-baseline``: record the findings (then shown no more) and say how many;
+    when the file cannot be written, an error, the findings are shown and the exit is 2."""
+    try:
+        recorded = write_baseline(path, result.root, result.findings)
+    except BaselineError as exc:
+        click.echo(f"celerylint: error: {exc}", err=True)
+        failures.append(str(exc))
+        return None
+    result.findings = []
+    return recorded
+
+
+def _existing(paths: Sequence[Path]) -> tuple[list[Path], list[str]]:
+    """The paths to check (default: the current folder); each missing one is an error on
+    stderr, and the run exits 2 at once when none is left."""
+    targets, missing = split_missing(paths) if paths else ([Path(".")], [])
+    for problem in missing:
+        click.echo(f"celerylint: error: {problem}", err=True)
+    if not targets:
+        sys.exit(EXIT_USAGE)
+    return targets, missing
+
+
+def _url_base(value: str | None) -> str | None:
+    """``--rule-url-base``, checked like the ``rule-url-base`` key."""
+    problem = url_base_problem(value) if value is not None else None
+    if problem:
+        raise click.BadParameter(f"must be {problem}, not {value!r}")
+    return value
+
+
+@dataclass(frozen=True)
+class _Output:
+    """Where and how the report is shown: ``-o``, ``-q``/``-qq``, ``--color``, and what
+    the ``[*]`` markers mean in this run."""
+
+    file: Path | None = None
+    quiet: int = 0
+    color: str = "auto"
+    view: FixView = field(default_factory=FixView)
+
+    @property
+    def text_color(self) -> str:
+        """A report file gets colour only when asked for (``--color always``)."""
+        return self.color if self.file is None or self.color == "always" else "never"
+
+
+def _run_logged(each: _Prepared, log: verbose_log.Log) -> RunResult:
+    """Check one project; with ``--verbose`` say what and how long on stderr."""
+    log.project(each.group.root, each.group.project.config, len(each.selected),
+                each.version.version)
+    started = time.perf_counter()
+    result = run(list(each.group.paths), each.options, each.selected, each.version,
+                 each.group.root, each.load)
+    cache = result.model.project.cache
+    log.checked(each.group.root, result.files_checked, len(cache.hits) if cache else 0,
+                len(result.findings), time.perf_counter() - started)
+    return result
+
+
+def _recorded_line(count: int, path: Path) -> str:
+    """What ``--write-baseline`` did, in place of a report."""
+    return f"Recorded {count} finding{'s' if count != 1 else ''} in {path}.\n"
+
+
+def _deliver(output: _Output, write: Callable[[TextIO], None]) -> None:
+    """Write the report to stdout or, whole, to ``-o FILE``; ``-qq`` keeps stdout empty."""
+    if output.quiet >= 2 and output.file is None:
+        return
+    try:
+        with report_stream(output.file) as stream:
+            write(stream)
+    except OutputError as exc:
+        _fail(str(exc))
 
 
 def _cache_name(root: Path) -> str:
@@ -282,7 +410,7 @@ def _overall_mode(prepared: Sequence[_Prepared]) -> FixMode:
 def _rechecker(each: _Prepared) -> Callable[[Path], RunResult]:
     """The check after a round of fixes, of the project or of its private copy (`base`)."""
     # --diff fixes a private copy: its facts must not replace the project's in the cache
-    load = replace(each.load, progress=None,
+    load = replace(each.load, progress=None, rules_progress=None,
                    cache_dir=None if each.mode.diff else each.load.cache_dir)
     root, paths = each.group.root, list(each.group.paths)
     return lambda base: run(retarget(paths, root, base), each.options, each.selected,
@@ -342,39 +470,43 @@ def _print_diff(reports: Sequence[tuple[Path, FixReport]], mode: FixMode,
 
 
 def _report(result: RunResult, output_format: str, statistics: bool, fixed: int = 0,
-            unsafe: int = 0, errors: Sequence[str] | None = None) -> None:
+            unsafe: int = 0, errors: Sequence[str] | None = None,
+            url_base: str | None = None, stream: TextIO | None = None,
+            output: _Output | None = None) -> None:
+    """The report in `output_format` on `stream` (stdout by default)."""
+    stream = stream or sys.stdout
+    output = output or _Output()
     if output_format == "json":
-        sys.stdout.write(json_report.render(result.root,
-                                            result.findings))
-        _stderr_notices(result)
+        stream.write(json_report.render(result.root,
+                                            result.findings, url_base))
+        _stderr_notices(result, output.quiet)
         return
     if output_format == "sarif":
-        sys.stdout.write(sarif_report.render(result.root, result.findings,
+        stream.write(sarif_report.render(result.root, result.findings,
                                              result.model.project.internal_errors,
-                                             result.notices))
+                                             result.notices, url_base))
         return
     if output_format in ("github", "gitlab"):
         module = github_report if output_format == "github" else gitlab_report
         if output_format == "github":
-            sys.stdout.write(github_report.render(result.root, result.findings, result.notices))
+            stream.write(github_report.render(result.root, result.findings, result.notices))
             return
-        sys.stdout.write(module.render(result.root, result.findings))
-        _stderr_notices(result)
+        stream.write(module.render(result.root, result.findings))
+        _stderr_notices(result, output.quiet)
         return
-    out = text_report.console()
+    out = text_report.console(stream, output.text_color)
+    closing = text_report.Closing(fixed, unsafe, output.view, output.quiet > 0)
     if statistics:
-        text_report.render_statistics(out, result.findings, fixed, unsafe, len(result.notices))
+        text_report.render_statistics(out, result.findings, closing, len(result.notices))
     elif output_format == "concise":
-        text_report.render_concise(out, result.root, result.findings, fixed, unsafe,
-                                   result.notices)
+        text_report.render_concise(out, result.root, result.findings, closing, result.notices)
     else:
-        text_report.render_full(out, result.root, result.findings, fixed, unsafe,
-                                result.notices)
+        text_report.render_full(out, result.root, result.findings, closing, result.notices)
 
 
-def _stderr_notices(result: RunResult) -> None:
-    """Notices of JSON-array formats go to stderr: stdout stays the array."""
-    for line in json_report.stderr_notices(result.root, result.notices):
+def _stderr_notices(result: RunResult, quiet: int = 0) -> None:
+    """Notices of JSON-array formats go to stderr: stdout stays the array (``-q``: none)."""
+    for line in [] if quiet else json_report.stderr_notices(result.root, result.notices):
         click.echo(line, err=True)
 
 
@@ -400,14 +532,24 @@ def config_command(path: Path | None, output_format: str, celery_version: str | 
 
 
 @cli.command()
-@click.argument("code")
-def rule(code: str) -> None:
-    """Show the documentation of one rule."""
+@click.argument("code", required=False)
+@click.option("--all", "every", is_flag=True, help="Show every rule's documentation.")
+@click.option("--output-format", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
+def rule(code: str | None, every: bool, output_format: str) -> None:
+    """Show the documentation of the rule CODE (a code or a name, such as
+    pickle-serializer): rendered through a pager on a terminal, Markdown when piped."""
+    if (code is None) == (not every):
+        _fail("give a rule code or name, or --all (not both)")
     catalog = load_catalog()
-    spec = catalog.get(code.upper())
-    if spec is None:
-        _fail(f"unknown rule {code!r}; `celerylint rules` lists them")
-    click.echo(render_rule(spec))
+    try:
+        specs = list(catalog.values()) if every else [rule_doc.find_rule(catalog, code or "")]
+    except rule_doc.UnknownRule as exc:
+        _fail(str(exc))
+    if output_format == "json":
+        sys.stdout.write(rule_doc.as_json(specs, single=not every))
+        return
+    rule_doc.show(text_report.console(), rule_doc.markdown(specs))
 
 
 @cli.command()

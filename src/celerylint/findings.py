@@ -39,6 +39,11 @@ class Fix:
     message: str
     edits: tuple[Edit, ...] = ()
 
+    def applies(self, unsafe: bool) -> bool:
+        """Does the user's choice (``--unsafe-fixes`` or not) let this fix be applied?
+        Here so that ``--fix`` and the ``[*]`` marker of the reports always agree."""
+        return bool(self.edits) and (self.applicability == "safe" or unsafe)
+
 
 @dataclass(frozen=True)
 class Finding:

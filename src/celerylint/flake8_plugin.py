@@ -17,14 +17,18 @@ files (the app, its config module, the task a view calls). So the plugin works p
 * Findings are yielded *before* ``# noqa`` filtering, because flake8 applies ``# noqa``
   itself (with ``--disable-noqa``, its prefix rules and its blanket forms); filtering here
   as well would break those. ``# celerylint: noqa``, which flake8 does not know, still
-  skips the file. CEL002 (unused noqa) never runs under flake8: flake8 does not tell a
-  plugin what it suppressed, so the plugin cannot know which codes are dead.
+  skips the file; ``# flake8: noqa`` is flake8's own (``celerylint check`` honours it
+  too). CEL002 (unused noqa) never runs under flake8: flake8 does not tell a plugin what
+  it suppressed, so the plugin cannot know which codes are dead.
 * Each file belongs to the project ``celerylint check`` finds for it (the nearest
   celerylint configuration above it, else the nearest project marker), so flake8 on one
   file reports what ``celerylint check`` reports there. That project's configuration
   chooses the rules, per-file ignores, excludes and target Celery version exactly as
   for ``celerylint check``; flake8's own selection then applies on top,
-  and rules that flake8 would not report are not run at all.
+  and rules that flake8 would not report are not run at all. A code that flake8's
+  ``select`` or ``extend-select`` names in full (``CEL211``, not ``CEL2``) is added to the
+  project's selection as ``celerylint check --extend-select CEL211`` would add it, so an
+  off-by-default rule can be turned on from flake8.
 * Columns are 0-based character offsets, which flake8 shows 1-based: the same columns as
   ``celerylint check``. CEL001 (syntax error) does not appear either: flake8 reports E999
   and runs no tree plugin on a file that does not parse.
@@ -51,10 +55,11 @@ from celerylint.engine.options import (
     CACHE_DIR,
     FileOptions,
     OptionsError,
+    Selection,
     load_options,
-    select_codes,
+    select_layers,
 )
-from celerylint.engine.pool import default_jobs
+from celerylint.engine.pool import default_jobs, digest
 from celerylint.facts.extract import extract
 from celerylint.findings import Finding
 from celerylint.model.build import Model, Need, link
@@ -79,14 +84,15 @@ class ProjectContext:
     findings: dict[str, list[Finding]]
 
     @classmethod
-    def build(cls, project: ProjectRoot, flake8_selected: Selected) -> ProjectContext:
+    def build(cls, project: ProjectRoot, flake8_selected: Selected,
+              named: Sequence[str] = ()) -> ProjectContext:
         """Read the project's configuration, load the project and run the rules flake8
-        reports."""
+        reports; `named` are the codes flake8's selection names in full."""
         root = project.root
         catalog = load_catalog()
         options = load_options(project.config, list(catalog))
-        chosen = select_codes(list(catalog), default_codes(catalog), options.select,
-                              options.ignore, options.extend_select)
+        chosen = select_layers(list(catalog), default_codes(catalog),
+                               [Selection.of(options), Selection(extend_select=named)])
         selected = frozenset(c for c in chosen if c != UnusedNoqa.code and flake8_selected(c))
         model = build_model(root, options, target_version(root, options, None),
                             _load_settings(root, options), selected)
@@ -99,10 +105,10 @@ class ProjectContext:
 
     def by_file(self, model: Model) -> dict[str, list[Finding]]:
         """The findings of `model`, grouped by file; files with ``# celerylint: noqa``
-        have none."""
+        have none (``# flake8: noqa`` is flake8's to apply, or not with --disable-noqa)."""
         grouped: dict[str, list[Finding]] = {}
         for finding in check_model(model, self.options, self.selected):
-            if not model.project.noqa_of(finding.path).skip_file:
+            if not model.project.noqa_of(finding.path).celerylint_skip:
                 grouped.setdefault(finding.path, []).append(finding)
         for found in grouped.values():
             found.sort(key=Finding.sort_key)
@@ -143,11 +149,14 @@ def _with_buffer(project: Project, path: str, text: str, tree: ast.Module,
     """The project relinked with `path` holding `text`, its facts taken from `tree`.
 
     Containers are copied so the shared context stays as it was; interpreted config
-    modules are dropped, since any of them may read the buffered file.
+    modules are dropped, since any of them may read the buffered file. The file's content
+    hash becomes the buffer's, so no cached interpretation of the file on disk (a settings
+    module, or one that star-imports it) stands in for the buffer.
     """
     copied = {f.name: _detached(getattr(project, f.name)) for f in fields(project)}
     copied.update(_states={}, internal_errors=[], frozen=False)
     buffered = _BufferedProject(**copied)
+    buffered.digests[path] = digest(text.encode("utf-8"))
     buffered.parse_errors.pop(path, None)
     buffered.read_errors.pop(path, None)
     source = SourceFile(path, text)
@@ -193,6 +202,16 @@ def _execution_error(error: OptionsError) -> Exception:
     return ExecutionError(f"celerylint: {error}")  # type: ignore[no-any-return]
 
 
+def _named_codes(options: Any) -> tuple[str, ...]:
+    """The catalog codes flake8's ``select`` or ``extend-select`` (command line or
+    configuration) names in full; a prefix such as ``CEL`` or ``CEL2`` names none, so it
+    keeps celerylint's own selection. flake8 compares codes case-sensitively."""
+    given = [*(getattr(options, "select", None) or ()),
+             *(getattr(options, "extend_select", None) or ())]
+    catalog = load_catalog()
+    return tuple(sorted({code.strip() for code in given if code.strip() in catalog}))
+
+
 def _flake8_selection(options: Any) -> Selected:
     """Whether flake8 would report a code, by flake8's own select/ignore decision."""
     from flake8.style_guide import Decision, DecisionEngine  # type: ignore[import-untyped]
@@ -212,12 +231,13 @@ class _RunState:
     selected: Selected = lambda code: True
     active: bool = True
     contexts: dict[Path, ProjectContext] = field(default_factory=dict)
+    named: tuple[str, ...] = ()
 
     def context(self, project: ProjectRoot) -> ProjectContext:
         root = project.root
         if root not in self.contexts:
             try:
-                self.contexts[root] = ProjectContext.build(project, self.selected)
+                self.contexts[root] = ProjectContext.build(project, self.selected, self.named)
             except OptionsError as exc:
                 raise _execution_error(exc) from None
         return self.contexts[root]
@@ -265,7 +285,8 @@ class CeleryLintChecker:
         inherit it instead of each building it again."""
         global _STATE
         selected = _flake8_selection(options)
-        _STATE = _RunState(selected, any(selected(code) for code in load_catalog()))
+        _STATE = _RunState(selected, any(selected(code) for code in load_catalog()),
+                           named=_named_codes(options))
         if _STATE.active:  # with every CEL code deselected, the plugin costs nothing
             _STATE.context(_first_root(options, args))
 

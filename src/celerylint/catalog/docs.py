@@ -44,14 +44,15 @@ _FIX_TEXT = {
 _KIND_HEADING = {"bad": "Bad", "good": "Good", "fixed": "Fix"}
 
 
-def render_rule(spec: RuleSpec) -> str:
+def render_rule(spec: RuleSpec, with_anchor: bool = True) -> str:
     """Markdown for one rule: heading with a stable anchor, facts, rationale, examples.
 
     The explicit ``<a id>`` makes the anchor independent of how a Markdown renderer
     slugifies headings, because finding URLs (`url` in JSON, SARIF help links) point at it.
+    ``celerylint rule`` leaves it out (`with_anchor` false): a terminal has no links.
     """
-    parts: list[str] = [
-        f'<a id="{spec.anchor}"></a>',
+    parts: list[str] = [f'<a id="{spec.anchor}"></a>'] if with_anchor else []
+    parts += [
         f"## {spec.code} {spec.name}",
         _facts_table(spec),
         spec.summary,

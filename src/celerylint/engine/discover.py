@@ -20,8 +20,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from re import Pattern
 
+from celerylint.engine.buffers import buffered
 from celerylint.engine.globs import glob_to_regex, strip_dot_slash
-from celerylint.engine.options import CONFIG_FILES, config_in
+from celerylint.engine.options import CONFIG_FILES, FileOptions, config_in
+from celerylint.engine.pathnames import as_named
 
 DEFAULT_EXCLUDES: tuple[str, ...] = (
     ".bzr",
@@ -79,7 +81,7 @@ class ProjectRoot:
 
 
 def _folder_of(path: Path) -> Path:
-    here = path.resolve()
+    here = as_named(path)
     return here if here.is_dir() else here.parent
 
 
@@ -293,7 +295,8 @@ def discover(root: Path, excludes: Sequence[str], extend_excludes: Sequence[str]
     ``.gitignore`` files (root, nested, above the root up to the git top) and
     ``.git/info/exclude`` ignore, folders holding a ``pyvenv.cfg`` (virtualenvs under
     any name), symlinked folders, folders that are projects of their own
-    (`nested_projects`), and files of no shape celerylint reads.
+    (`nested_projects`), and files of no shape celerylint reads (a ``.py`` name that is
+    no regular file stays, to be reported as unreadable).
     """
     return _walk(root, excludes, extend_excludes)[0]
 
@@ -331,7 +334,7 @@ def _walk(root: Path, excludes: Sequence[str], extend_excludes: Sequence[str]
         for entry in entries:
             relpath = prefix + entry.name
             is_dir = entry.is_dir(follow_symlinks=False)
-            if not is_dir and not (_wanted(entry.name, parent) and _is_regular_file(entry)):
+            if not is_dir and not (_wanted(entry.name, parent) and _readable_shape(entry)):
                 continue
             if excluded.hit(entry.name, relpath) or _ignored(relpath, is_dir, ignore_files):
                 continue
@@ -343,9 +346,50 @@ def _walk(root: Path, excludes: Sequence[str], extend_excludes: Sequence[str]
     return found, sorted(nested)
 
 
-def _is_regular_file(entry: os.DirEntry[str]) -> bool:
-    """A file, or a symlink to one; broken links and links to folders are not."""
+def _readable_shape(entry: os.DirEntry[str]) -> bool:
+    """A file, or a symlink to one; links to folders are not. A ``.py`` entry that is no
+    regular file (a dangling link, a link loop, a FIFO) is kept: reading it fails, and
+    the run reports why (CEL003) instead of skipping it without a word."""
     try:
-        return entry.is_file()
+        if entry.is_file():
+            return True
+        return entry.name.endswith(".py") and not entry.is_dir()
     except OSError:
-        return False
+        return entry.name.endswith(".py")
+
+
+def project_files(root: Path, options: FileOptions, named: Sequence[Path] = ()) -> list[str]:
+    """The files a run reads: `discover`'s, plus the files the user `named` on the
+    command line (or the editor buffer standing for one) even when excluded, as ruff
+    does, unless ``force-exclude`` is set; then a named file matching ``exclude`` or
+    ``extend-exclude`` is left out too (pre-commit and editors name files one by one)."""
+    excludes = options.exclude if options.exclude is not None else DEFAULT_EXCLUDES
+    found = discover(root, excludes, options.extend_exclude)
+    excluded = _Excludes((*excludes, *options.extend_exclude))
+    extra = [relpath for relpath in _named_files(root, named)
+             if not (options.force_exclude and _path_excluded(excluded, relpath))]
+    return sorted({*found, *extra})
+
+
+def _named_files(root: Path, named: Sequence[Path]) -> list[str]:
+    """The named paths that are files (or buffers) of a shape celerylint reads, inside
+    `root`, as root-relative '/'-separated paths."""
+    found = []
+    for path in named:
+        if not (buffered(path) is not None or path.is_file()):
+            continue
+        try:
+            relpath = as_named(path).relative_to(root.resolve()).as_posix()
+        except ValueError:
+            continue
+        parent = relpath.rsplit("/", 2)[-2] if relpath.count("/") else ""
+        if _wanted(relpath.rsplit("/", 1)[-1], parent):
+            found.append(relpath)
+    return found
+
+
+def _path_excluded(excluded: _Excludes, relpath: str) -> bool:
+    """Does an exclude glob hit the file or any folder on its way from the root?"""
+    parts = relpath.split("/")
+    return any(excluded.hit(parts[index], "/".join(parts[: index + 1]))
+               for index in range(len(parts)))

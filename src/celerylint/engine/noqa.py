@@ -31,6 +31,13 @@ A comment `# celerylint: noqa` (any casing and spacing around the colon) anywher
 makes the whole file skipped. Followed by a code list (`# celerylint: noqa: CEL101`) it skips
 nothing: silencing a whole file when the user asked for one code would hide unrelated
 findings.
+
+flake8's own file skip is honoured too, exactly as flake8 7.5 finds it (its `NOQA_FILE`): a
+physical line that starts, after optional whitespace, with `# flake8: noqa` or
+`# flake8=noqa` (any casing, any whitespace before `noqa`). flake8 matches the raw lines,
+so such a line inside a multi-line string counts, while one after code on its line
+(`x = 1  # flake8: noqa`) or without the space (`#flake8: noqa`) does not; and whatever
+follows `noqa` is not looked at, so `# flake8: noqa: E123` skips the file as well.
 """
 
 from __future__ import annotations
@@ -57,6 +64,8 @@ _DIRECTIVE = re.compile(
 _CODE_ITEM = re.compile(r"[^,\s]+")
 # Ends at the end of the comment or at whitespace not followed by a code list.
 _SKIP_FILE = re.compile(r"#\s*celerylint\s*:\s*noqa(?!\S|\s*:)", re.IGNORECASE)
+# flake8's NOQA_FILE, applied to every physical line as its `re.match` does.
+_FLAKE8_SKIP_FILE = re.compile(r"^\s*# flake8[:=]\s*noqa", re.IGNORECASE | re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -94,8 +103,10 @@ class NoqaMap:
     """
 
     comments: Mapping[int, NoqaComment]  # by the row the comment is written on
-    skip_file: bool
+    skip_file: bool  # by `# celerylint: noqa` or by flake8's `# flake8: noqa`
     governing_row: Mapping[int, int] = field(default_factory=dict)
+    # by `# celerylint: noqa`, which flake8 does not know: its plugin applies only this one
+    celerylint_skip: bool = False
 
 
 def scan_noqa(source: str) -> NoqaMap:
@@ -115,9 +126,15 @@ def scan_noqa(source: str) -> NoqaMap:
         pass
     return NoqaMap(
         comments=scanner.comments,
-        skip_file=scanner.skip_file,
+        skip_file=scanner.skip_file or skips_under_flake8(source),
         governing_row=scanner.governing_row,
+        celerylint_skip=scanner.skip_file,
     )
+
+
+def skips_under_flake8(source: str) -> bool:
+    """Whether flake8 skips the whole file (`# flake8: noqa`), so the CLI skips it too."""
+    return _FLAKE8_SKIP_FILE.search(source) is not None
 
 
 def relevant_noqa(source: str) -> NoqaMap:
@@ -133,7 +150,7 @@ def _may_matter(source: str) -> bool:
     """A bare directive, a CEL code or the file skip anywhere in the text."""
     if "noqa" not in source.lower():
         return False
-    if _SKIP_FILE.search(source):
+    if _SKIP_FILE.search(source) or skips_under_flake8(source):
         return True
     for match in _DIRECTIVE.finditer(source):
         codes = match.group("codes")

@@ -30,6 +30,7 @@ else:  # pragma: no cover - exercised on Python < 3.11 only
     import tomli as tomllib
 
 from celerylint.engine.globs import glob_hits
+from celerylint.engine.links import url_base_problem
 
 ALL = "ALL"
 # Where the facts cache lives, relative to the project root, unless ``cache-dir`` (or the
@@ -60,6 +61,7 @@ class FileOptions:
     per_file_ignores: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     exclude: tuple[str, ...] | None = None
     extend_exclude: tuple[str, ...] = ()
+    force_exclude: bool = False
     task_decorators: tuple[str, ...] = ()
     test_patterns: tuple[str, ...] = ()
     django_settings_module: str | None = None
@@ -67,6 +69,7 @@ class FileOptions:
     cache_dir: str | None = None
     fix: bool = False
     unsafe_fixes: bool = False
+    rule_url_base: str | None = None
 
 
 @dataclass(frozen=True)
@@ -165,6 +168,13 @@ def _directory(value: object, key: _Key) -> str:
     return value
 
 
+def _url_base(value: object, key: _Key) -> str:
+    problem = url_base_problem(value) if isinstance(value, str) else "a URL string"
+    if problem:
+        raise key.wrong(problem, value)
+    return str(value)
+
+
 _Reader = Callable[[object, _Key], Any]
 _KEYS: dict[str, tuple[str, _Reader]] = {
     "select": ("select", _selectors),
@@ -173,6 +183,7 @@ _KEYS: dict[str, tuple[str, _Reader]] = {
     "per-file-ignores": ("per_file_ignores", _per_file_ignores),
     "exclude": ("exclude", _globs),
     "extend-exclude": ("extend_exclude", _globs),
+    "force-exclude": ("force_exclude", _boolean),
     "task-decorators": ("task_decorators", _task_decorators),
     "test-patterns": ("test_patterns", _globs),
     "django-settings-module": ("django_settings_module", _settings_module),
@@ -180,6 +191,7 @@ _KEYS: dict[str, tuple[str, _Reader]] = {
     "cache-dir": ("cache_dir", _directory),
     "fix": ("fix", _boolean),
     "unsafe-fixes": ("unsafe_fixes", _boolean),
+    "rule-url-base": ("rule_url_base", _url_base),
 }
 
 
@@ -247,6 +259,9 @@ def _read_document(path: Path) -> dict[str, Any]:
             return tomllib.load(handle)
     except tomllib.TOMLDecodeError as error:
         raise OptionsError(f"{_display(path)} is not valid TOML: {error}") from None
+    except UnicodeDecodeError as error:  # TOML is UTF-8 only
+        raise OptionsError(f"{_display(path)} is not UTF-8 text (byte {error.start} "
+                           f"is {error.object[error.start]:#04x})") from None
     except OSError as error:
         raise OptionsError(f"cannot read {_display(path)}: {error.strerror}") from None
 
@@ -382,6 +397,23 @@ def _expand(selector: str, codes: Collection[str]) -> set[str]:
     return {code for code in codes if code.startswith(selector)}
 
 
+@dataclass(frozen=True)
+class Selection:
+    """One layer of rule selectors, as ruff layers them: the configuration's first, then
+    the command line's (celerylint's options, or the codes flake8 names). A layer with
+    `select` starts afresh, dropping what earlier layers chose or ignored; a layer without
+    it adds `extend_select` to, and removes `ignore` from, the selection so far."""
+
+    select: Sequence[str] | None = None
+    ignore: Sequence[str] = ()
+    extend_select: Sequence[str] = ()
+
+    @classmethod
+    def of(cls, options: FileOptions) -> Selection:
+        """The configuration's layer."""
+        return cls(options.select, options.ignore, options.extend_select)
+
+
 def select_codes(
     all_codes: Sequence[str],
     default_codes: Collection[str],
@@ -398,20 +430,46 @@ def select_codes(
     on; at equal specificity ``ignore`` wins. A selector that matches nothing in
     `known_codes` (default: `all_codes`) raises OptionsError with the closest selector.
     """
+    return select_layers(all_codes, default_codes, [Selection(select, ignore, extend_select)],
+                         known_codes)
+
+
+def select_layers(
+    all_codes: Sequence[str],
+    default_codes: Collection[str],
+    layers: Sequence[Selection],
+    known_codes: Collection[str] | None = None,
+) -> frozenset[str]:
+    """The codes that run: `default_codes`, changed by each layer in turn (`Selection`);
+    within a layer, as in `select_codes`."""
     known = all_codes if known_codes is None else known_codes
+    enabled = set(default_codes).intersection(all_codes)
+    for layer in layers:
+        enabled = _apply_layer(enabled, layer, all_codes, known)
+    return frozenset(enabled)
+
+
+def _apply_layer(enabled: set[str], layer: Selection, all_codes: Sequence[str],
+                 known: Collection[str]) -> set[str]:
     adds: list[str] = []
-    for label, group in (("select", select or ()), ("extend-select", extend_select)):
+    for label, group in (("select", layer.select or ()), ("extend-select", layer.extend_select)):
         adds.extend(_checked(group, known, label))
-    removes = _checked(ignore, known, "ignore")
-    enabled = set(default_codes).intersection(all_codes) if select is None else set()
+    removes = _checked(layer.ignore, known, "ignore")
+    result = set(enabled) if layer.select is None else set()
     for level in sorted({_specificity(s) for s in adds + removes}):
         for selector in adds:
             if _specificity(selector) == level:
-                enabled |= _expand(selector, all_codes)
+                result |= _expand(selector, all_codes)
         for selector in removes:
             if _specificity(selector) == level:
-                enabled -= _expand(selector, all_codes)
-    return frozenset(enabled)
+                result -= _expand(selector, all_codes)
+    return result
+
+
+def checked_selectors(selectors: Sequence[str], known: Collection[str], where: str
+                      ) -> tuple[str, ...]:
+    """`selectors` normalized; OptionsError naming `where` for one that matches no code."""
+    return tuple(_checked(selectors, known, where))
 
 
 def _checked(selectors: Sequence[str], known: Collection[str], label: str) -> list[str]:

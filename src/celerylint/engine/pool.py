@@ -16,6 +16,8 @@ from multiprocessing import get_all_start_methods, get_context
 from pathlib import Path
 from typing import TypeVar
 
+from celerylint.engine.readable import os_reason, read_regular
+
 _J = TypeVar("_J")
 _R = TypeVar("_R")
 
@@ -56,9 +58,9 @@ def read_files(root: Path, paths: Iterable[str]) -> Iterator[tuple[str, bytes | 
     """(path, bytes or None, error) for each file, never raising."""
     for path in paths:
         try:
-            yield path, (root / path).read_bytes(), ""
+            yield path, read_regular(root / path), ""
         except OSError as exc:
-            yield path, None, exc.strerror or str(exc)
+            yield path, None, os_reason(exc)
 
 
 def default_jobs() -> int:

@@ -15,17 +15,24 @@ would change the file whenever unrelated code moves.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import re
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from celerylint.engine.leftovers import remove_stale
+from celerylint.engine.pathnames import printable
+from celerylint.engine.readable import os_reason
 from celerylint.findings import Finding
 from celerylint.integrations.fingerprints import FINGERPRINT_KEY, fingerprints
 
 FORMAT = "celerylint-baseline"
 FORMAT_VERSION = 1
+TEMP_SUFFIX = ".celerylint-baseline"  # a killed run's leftover is recognisable by it
 
 
 class BaselineError(Exception):
@@ -36,14 +43,29 @@ def write_baseline(path: Path, root: Path, findings: Sequence[Finding]) -> int:
     """Record `findings` in `path`; returns how many were recorded."""
     prints = fingerprints(root, findings)
     entries = sorted(
-        ({"fingerprint": p, "code": f.code, "path": f.path, "message": f.message}
+        ({"fingerprint": p, "code": f.code, "path": printable(f.path), "message": f.message}
          for f, p in zip(findings, prints)),
         key=lambda e: (e["path"], e["code"], e["fingerprint"]),
     )
     document = {"format": FORMAT, "version": FORMAT_VERSION, "fingerprint": FINGERPRINT_KEY,
                 "findings": entries}
-    path.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    _write_whole(path, json.dumps(document, indent=2, ensure_ascii=False) + "\n")
     return len(entries)
+
+
+def _write_whole(path: Path, text: str) -> None:
+    """Write `path` through a temporary file renamed over it, so a failure leaves no
+    half-written baseline; BaselineError names the file and the system's reason."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}{TEMP_SUFFIX}")
+    remove_stale(path.parent, re.compile(re.escape(f".{path.name}.") + r"[0-9]+"
+                                         + re.escape(TEMP_SUFFIX), re.DOTALL))
+    try:
+        temporary.write_text(text, encoding="utf-8")
+        os.replace(temporary, path)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            temporary.unlink()
+        raise BaselineError(f"cannot write {printable(str(path))}: {os_reason(exc)}") from None
 
 
 def read_baseline(path: Path) -> Counter[str]:

@@ -20,6 +20,8 @@ from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
+from celerylint.engine.pathnames import printable
+from celerylint.engine.readable import read_regular
 from celerylint.findings import Finding, Span
 from celerylint.parsing.parse import SourceDecodeError, decode_source
 from celerylint.parsing.source import SourceFile
@@ -41,7 +43,7 @@ def fingerprints(root: Path, findings: Sequence[Finding]) -> list[str]:
     for index in order:
         finding = findings[index]
         line, snippet = _context(_file_lines(root, finding.path, lines), finding.span)
-        key = (finding.code, finding.path, line, snippet)
+        key = (finding.code, printable(finding.path), line, snippet)
         seen[key] += 1
         result[index] = _digest(*key, str(seen[key]))
     return result
@@ -51,7 +53,7 @@ def _file_lines(root: Path, path: str, cache: dict[str, list[str]]) -> list[str]
     """The file's lines as rules number them; none when it cannot be read."""
     if path not in cache:
         try:
-            cache[path] = SourceFile(path, decode_source((root / path).read_bytes())).lines
+            cache[path] = SourceFile(path, decode_source(read_regular(root / path))).lines
         except (OSError, SourceDecodeError):
             cache[path] = []
     return cache[path]

@@ -7,11 +7,11 @@ their order can never change a finding.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from celerylint.engine.discover import DEFAULT_EXCLUDES, discover
+from celerylint.engine.discover import project_files
 from celerylint.engine.options import FileOptions
 from celerylint.facts.schema import ModuleFacts
 from celerylint.model.apps import App, find_apps
@@ -52,11 +52,12 @@ Need = Callable[[Model], Iterable[str]]
 
 
 def build_model(root: Path, options: FileOptions, version: TargetVersion,
-                load: LoadSettings | None = None, needs: Iterable[Need] = ()) -> Model:
-    """Load every file under `root`, link apps and tasks, load what `needs` ask for,
-    and freeze the project."""
-    excludes = options.exclude if options.exclude is not None else DEFAULT_EXCLUDES
-    files = discover(root, excludes, options.extend_exclude)
+                load: LoadSettings | None = None, needs: Iterable[Need] = (),
+                named: Sequence[Path] = ()) -> Model:
+    """Load every file under `root` (and the files the user `named`, see
+    `project_files`), link apps and tasks, load what `needs` ask for, and freeze the
+    project."""
+    files = project_files(root, options, named)
     project = load_project(root, files, version, options.test_patterns,
                            options.task_decorators, options.django_settings_module, load)
     return link(project, needs, load.jobs if load else 1)

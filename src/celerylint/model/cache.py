@@ -16,6 +16,7 @@ file; an unchanged install keeps the same key in every process, so warm runs sta
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import hashlib
@@ -30,11 +31,16 @@ from pathlib import Path
 from typing import Any
 
 from celerylint import __version__
+from celerylint.engine.leftovers import remove_stale
 from celerylint.facts.filework import FileResult
 from celerylint.model.codec import DecodeError, encode, loads, revivable_types
 from celerylint.model.config_module import ModuleState
 
 _GITIGNORE = "# created by celerylint\n*\n"
+# The cache's temporary file while it is saved: `.facts-<mkstemp's 8 characters>.tmp`;
+# one a killed run left is removed by the next (only this exact shape, never other files).
+_TEMP_PREFIX, _TEMP_SUFFIX = ".facts-", ".tmp"
+_LEFTOVER = re.compile(re.escape(_TEMP_PREFIX) + r"[a-z0-9_]{8}" + re.escape(_TEMP_SUFFIX))
 
 #: Packages whose every module decides what facts a file yields. They are listed on disk,
 #: not named module by module, so a new extraction module is covered without a thought.
@@ -152,6 +158,8 @@ class FactsCache:
         self._states: dict[str, Any] = {}
         self._fresh_states: dict[str, Any] = {}
         self._dirty = False
+        self.hits: set[str] = set()  # files taken from the cache (``--verbose`` counts them)
+        remove_stale(directory, _LEFTOVER)  # a run killed while saving left its file
         self._load()
 
     def _load(self) -> None:
@@ -184,6 +192,8 @@ class FactsCache:
             return None
         self._fresh[path] = stored
         result: FileResult = stored["result"]
+        if self._entries.get(path) is stored:  # read from disk, not put by this run
+            self.hits.add(path)
         return result
 
     def put(self, key: str, result: FileResult) -> None:
@@ -218,13 +228,23 @@ class FactsCache:
                                       "entries": self._fresh,
                                       "states": self._fresh_states}),
                               separators=(",", ":"), sort_keys=True)
-            handle, temp = tempfile.mkstemp(dir=self.directory, prefix=".facts-", suffix=".tmp")
-            with os.fdopen(handle, "w", encoding="utf-8") as out:
-                out.write(data)
-            os.chmod(temp, 0o644)
-            os.replace(temp, self.path)
+            handle, temp = tempfile.mkstemp(dir=self.directory, prefix=_TEMP_PREFIX,
+                                            suffix=_TEMP_SUFFIX)
+            try:
+                self._write(handle, temp, data)
+            except OSError:
+                with contextlib.suppress(OSError):
+                    os.unlink(temp)
+                raise
         except OSError:
             return  # a read-only checkout still gets its findings
+
+    def _write(self, handle: int, temp: str, data: str) -> None:
+        """Fill the temporary file and rename it over the cache file."""
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(data)
+        os.chmod(temp, 0o644)
+        os.replace(temp, self.path)
 
 
 def _valid(path: str, entry: Any) -> bool:

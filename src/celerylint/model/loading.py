@@ -26,6 +26,7 @@ class LoadSettings:
     cache_dir: Path | None = None
     prefilter: bool = True
     progress: Callable[[int, int], None] | None = None  # (files done, total files)
+    rules_progress: Callable[[int, int], None] | None = None  # (rules done, rules to run)
 
 
 def load_project(
@@ -71,7 +72,7 @@ def _load_python(project: Project, paths: list[str], decorator_names: list[str],
     passed_over: dict[str, bytes] = {}
     for path, data, error in read_files(project.root, paths):
         if data is None:
-            project.read_errors[path] = error
+            project.read_errors[path] = project.unreadable[path] = error
             continue
         job = project.job(path, data)
         cached = project.cached(job)

@@ -35,6 +35,7 @@ class Project(SymbolLookups, TestCodePolicy):
     modules: dict[str, ModuleFacts] = field(default_factory=dict)
     parse_errors: dict[str, ParseFailure] = field(default_factory=dict)
     read_errors: dict[str, str] = field(default_factory=dict)
+    unreadable: dict[str, str] = field(default_factory=dict)  # OS-level reasons (CEL003)
     internal_errors: list[str] = field(default_factory=list)
     noqa: dict[str, NoqaMap] = field(default_factory=dict)  # scanned on demand
     cel_noqa: set[str] = field(default_factory=set)  # files whose noqa may name CEL codes

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from celerylint.engine.noqa import NoqaMap, relevant_noqa
 from celerylint.engine.pool import digest, read_files, run_jobs
+from celerylint.engine.readable import os_reason, read_regular
 from celerylint.facts.filework import FileJob, FileResult, process
 from celerylint.facts.schema import ModuleFacts
 from celerylint.model.cache import FactsCache
@@ -38,6 +39,7 @@ class FileStore:
     modules: dict[str, ModuleFacts]
     parse_errors: dict[str, ParseFailure]
     read_errors: dict[str, str]
+    unreadable: dict[str, str]
     internal_errors: list[str]
     noqa: dict[str, NoqaMap]
     workers: list[WorkerCommand]
@@ -88,7 +90,7 @@ class FileStore:
         work = []
         for path, data, error in read_files(self.root, missing):
             if data is None:
-                self.read_errors[path] = error
+                self.read_errors[path] = self.unreadable[path] = error
                 continue
             job = self.job(path, data)
             cached = self.cached(job)
@@ -120,7 +122,7 @@ class FileStore:
         if found is not None:
             return found
         try:
-            data = (self.root / path).read_bytes()
+            data = read_regular(self.root / path)
         except OSError:
             return self.noqa.setdefault(path, NoqaMap(comments={}, skip_file=False))
         job = self.job(path, data) if path in self.names else None
@@ -148,8 +150,11 @@ class FileStore:
         if path in self.parse_errors or path in self.read_errors:
             return None
         try:
-            text = decode_source((self.root / path).read_bytes())
-        except (OSError, SourceDecodeError, UnicodeDecodeError, SyntaxError) as exc:
+            text = decode_source(read_regular(self.root / path))
+        except OSError as exc:
+            self.read_errors[path] = self.unreadable[path] = os_reason(exc)
+            return None
+        except (SourceDecodeError, UnicodeDecodeError, SyntaxError) as exc:
             self.read_errors[path] = str(exc) or type(exc).__name__
             return None
         tree = parse_python(text, path)
@@ -161,9 +166,9 @@ class FileStore:
     def load_other(self, path: str) -> None:
         """Worker command lines from a process definition file."""
         try:
-            data = (self.root / path).read_bytes()
+            data = read_regular(self.root / path)
         except OSError as exc:
-            self.read_errors[path] = exc.strerror or str(exc)
+            self.read_errors[path] = self.unreadable[path] = os_reason(exc)
             return
         if is_process_file(path, data[:4096]):
             self.workers.extend(worker_commands(path, data.decode("utf-8", "replace")))

@@ -17,16 +17,24 @@ import codecs
 import contextlib
 import io
 import os
+import re
 import stat
 import tempfile
 import tokenize
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from celerylint.engine.leftovers import remove_stale
+from celerylint.engine.readable import os_reason
 from celerylint.findings import Edit
 from celerylint.fixes.view import line_starts, newline_of
 from celerylint.parsing.parse import ParseFailure, SourceDecodeError, decode_source, parse_python
+
+# The name every temporary file of a fix ends with (`.<file>.<random>.celerylint-fix`,
+# `tempfile.mkstemp` names), so a later run can tell its own leftovers from anything else.
+TEMP_SUFFIX = ".celerylint-fix"
+_LEFTOVER = re.compile(r"\..+\.[a-z0-9_]{8}" + re.escape(TEMP_SUFFIX), re.DOTALL)
 
 
 class FixError(Exception):
@@ -35,6 +43,12 @@ class FixError(Exception):
 
 class FileChanged(FixError):
     """The file on disk is no longer the one the edits were computed for."""
+
+
+class WriteFailed(FixError):
+    """The operating system refused the write (a read-only file system, no permission, a
+    full disk); the message is its reason ("read-only file system"), the caller names the
+    file as the user gave it."""
 
 
 @dataclass(frozen=True)
@@ -126,12 +140,18 @@ def write_atomically(snapshot: Snapshot, data: bytes) -> None:
     """Replace the file with `data`, unless it changed since `snapshot` was taken."""
     _check_unchanged(snapshot)
     folder = snapshot.path.parent
-    handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{snapshot.path.name}.",
-                                         suffix=".celerylint-fix")
+    try:
+        handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{snapshot.path.name}.",
+                                             suffix=TEMP_SUFFIX)
+    except OSError as exc:
+        raise WriteFailed(os_reason(exc)) from None
     try:
         _write_temporary(handle, temporary, snapshot, data)
         _check_unchanged(snapshot)
         os.replace(temporary, snapshot.path)
+    except OSError as exc:
+        _remove(temporary)
+        raise WriteFailed(os_reason(exc)) from None
     except BaseException:
         _remove(temporary)
         raise
@@ -151,11 +171,17 @@ def _check_unchanged(snapshot: Snapshot) -> None:
     try:
         current = snapshot.path.read_bytes()
     except OSError as exc:
-        raise FileChanged(f"{snapshot.path} cannot be read any more: {exc.strerror}") from None
+        raise FileChanged(f"the file cannot be read any more: {os_reason(exc)}") from None
     if current != snapshot.data:
-        raise FileChanged(f"{snapshot.path} changed on disk while it was being fixed")
+        raise FileChanged("the file changed on disk while it was being fixed")
 
 
 def _remove(path: str) -> None:
     with contextlib.suppress(OSError):
         os.unlink(path)
+
+
+def remove_leftovers(root: Path, files: Iterable[str]) -> None:
+    """Remove the temporary files a killed ``--fix`` left in the folders of `files`."""
+    for folder in sorted({(root / path).parent for path in files}):
+        remove_stale(folder, _LEFTOVER)

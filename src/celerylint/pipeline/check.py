@@ -28,6 +28,7 @@ from celerylint.engine.discover import (
 )
 from celerylint.engine.noqa import matching_codes, noqa_for_row, suppresses
 from celerylint.engine.options import FileOptions, ignored_for_file, is_code_ignored
+from celerylint.engine.pathnames import as_named
 from celerylint.findings import Finding
 from celerylint.model import build
 from celerylint.model.build import Model, Need
@@ -35,6 +36,7 @@ from celerylint.model.celery_version import TargetVersion, resolve_target_versio
 from celerylint.model.loading import LoadSettings
 from celerylint.model.notices import Notice, notices
 from celerylint.model.project import Project
+from celerylint.pipeline.apply import remove_leftovers
 
 
 @dataclass
@@ -73,8 +75,8 @@ def projects_of(paths: Sequence[Path],
     while pending:
         project, path = pending.pop(0)
         _, members = groups.setdefault(project.root, (project, []))
-        resolved = path.resolve()
-        if any(p.resolve() == resolved for p in members):
+        resolved = as_named(path)
+        if any(as_named(p) == resolved for p in members):
             continue
         members.append(path)
         if not resolved.is_dir():
@@ -127,9 +129,11 @@ def needs_of(selected: frozenset[str]) -> list[Need]:
 
 
 def build_model(root: Path, options: FileOptions, version: TargetVersion,
-                load: LoadSettings | None, selected: frozenset[str]) -> Model:
-    """The frozen model of the project under `root`, with what `selected` rules need."""
-    return build.build_model(root, options, version, load, needs_of(selected))
+                load: LoadSettings | None, selected: frozenset[str],
+                named: Sequence[Path] = ()) -> Model:
+    """The frozen model of the project under `root`, with what `selected` rules need
+    (and the files the user `named`, even when excluded: `project_files`)."""
+    return build.build_model(root, options, version, load, needs_of(selected), named)
 
 
 def relative_targets(root: Path, paths: Sequence[Path]) -> list[str]:
@@ -137,7 +141,7 @@ def relative_targets(root: Path, paths: Sequence[Path]) -> list[str]:
     targets = []
     for path in paths:
         try:
-            rel = path.resolve().relative_to(root)
+            rel = as_named(path).relative_to(root)
         except ValueError:
             continue
         targets.append(rel.as_posix())  # '.' for the root itself
@@ -155,9 +159,11 @@ def run(
     """Check the project that holds `paths`; report findings in `paths` only."""
     root = root or find_project_root(list(paths))
     version = version or target_version(root, options, None)
-    model = build_model(root, options, version, load, selected)
+    model = build_model(root, options, version, load, selected, paths)
+    remove_leftovers(root, model.project.files)  # of a --fix killed mid-write
     targets = relative_targets(root, paths)
-    raw = [f for f in check_model(model, options, selected) if under(f.path, targets)]
+    step = load.rules_progress if load is not None else None
+    raw = [f for f in check_model(model, options, selected, step) if under(f.path, targets)]
     shown, suppressed = apply_noqa(model.project, raw, selected)
     shown = [f for f in shown if under(f.path, targets)]
     model.project.save_cache()
@@ -172,17 +178,20 @@ def notices_of(model: Model, selected: frozenset[str]) -> list[Notice]:
     return notices(model, {code: rules[code].blind_on for code in selected if code in rules})
 
 
-def check_model(model: Model, options: FileOptions, selected: frozenset[str]) -> list[Finding]:
+def check_model(model: Model, options: FileOptions, selected: frozenset[str],
+                progress: Callable[[int, int], None] | None = None) -> list[Finding]:
     """Every finding of the `selected` rules in the whole project, per-file ignores
-    applied, before ``# noqa`` (the flake8 plugin leaves noqa to flake8)."""
+    applied, before ``# noqa`` (the flake8 plugin leaves noqa to flake8); `progress` is
+    told of each rule done (rules done, rules to run) for the progress bar."""
     raw: list[Finding] = []
-    for code, rule in all_rules().items():
-        if code not in selected:
-            continue
+    rules = [(code, rule) for code, rule in all_rules().items() if code in selected]
+    for code, rule in rules:
         try:
             raw.extend(rule.check(model))
         except Exception as exc:  # noqa: BLE001 - one broken rule must not hide the others
             model.project.internal_errors.append(f"rule {code}: {type(exc).__name__}: {exc}")
+        if progress is not None:
+            progress(1, len(rules))
     return [f for f in _dedupe(raw) if not is_code_ignored(f.code, ignored_for_file(
         f.path, options.per_file_ignores))]
 

@@ -10,16 +10,25 @@ gets the usual ``\\ No newline at end of file`` marker.
 from __future__ import annotations
 
 import difflib
+import os
 from collections.abc import Iterator
+from pathlib import Path
 
 _NO_NEWLINE = b"\\ No newline at end of file\n"
+
+
+def diff_name(root: Path, path: str) -> str:
+    """The project file `path` relative to the current folder, `/`-separated and not
+    escaped: the diff is bytes, and names the file with its own bytes, as ``patch``
+    needs to find it (even a name that is not valid UTF-8)."""
+    return Path(os.path.relpath(root / path)).as_posix()
 
 
 def unified_diff(name: str, before: bytes, after: bytes) -> bytes:
     """The diff of one file (empty when nothing changed)."""
     if before == after:
         return b""
-    label = name.encode("utf-8")
+    label = os.fsencode(name)
     lines = difflib.diff_bytes(difflib.unified_diff, before.splitlines(keepends=True),
                                after.splitlines(keepends=True), fromfile=label, tofile=label,
                                lineterm=b"\n")

@@ -26,11 +26,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, NamedTuple
 
+from celerylint.engine.pathnames import as_named, printable
 from celerylint.findings import Edit, Finding, Fix
 from celerylint.fixes.view import checked_digest, digest
 from celerylint.pipeline.apply import (
     FileChanged,
     FixError,
+    WriteFailed,
     apply_edits,
     encode,
     parse_problem,
@@ -80,7 +82,7 @@ class FixOutcome:
 
 def applicable(fix: Fix | None, unsafe: bool) -> bool:
     """Does the user's choice (``--unsafe-fixes`` or not) let this fix be applied?"""
-    return fix is not None and bool(fix.edits) and (fix.applicability == "safe" or unsafe)
+    return fix is not None and fix.applies(unsafe)
 
 
 def fingerprint(finding: Finding) -> Fingerprint:
@@ -133,10 +135,22 @@ def _round(base: Path, pending: Sequence[Finding], outcome: FixOutcome,
     applied: list[Finding] = []
     failed: list[Finding] = []
     for path in sorted(by_path):
+        real = _real_name(base, path)
+        if real is None:
+            outcome.problems.append(f"{printable(path)}: not fixed: it is a symlink to a "
+                                    "file outside the project")
+            failed.extend(by_path[path])
+            continue
+        if real != path and real in by_path:
+            continue  # the file it links to carries the same fixes, written once
         try:
-            done, dropped = _fix_file(base, path, by_path[path], outcome, confine)
+            done, dropped = _fix_file(base, path, by_path[path], outcome, confine, real)
+        except WriteFailed as exc:
+            outcome.problems.append(f"cannot write {printable(path)}: {exc}")
+            failed.extend(by_path[path])
+            continue
         except FixError as exc:
-            outcome.problems.append(f"{path}: not fixed: {exc}")
+            outcome.problems.append(f"{printable(path)}: not fixed: {exc}")
             failed.extend(by_path[path])
             continue
         applied.extend(done)
@@ -145,11 +159,21 @@ def _round(base: Path, pending: Sequence[Finding], outcome: FixOutcome,
     return applied, failed
 
 
+def _real_name(base: Path, path: str) -> str | None:
+    """The project-relative name of the file `path` is (itself, or the target of the
+    symlink it is), which fixes write and diffs name; None when that lies outside `base`
+    (a fix never writes outside the project)."""
+    real = Path(os.path.realpath(base / path))
+    top = base.resolve()
+    return real.relative_to(top).as_posix() if _inside(real, top) else None
+
+
 def _fix_file(base: Path, path: str, findings: list[Finding], outcome: FixOutcome,
-              confine: Path | None) -> tuple[list[Finding], list[Finding]]:
-    snapshot = read_snapshot(base / path)
+              confine: Path | None, real: str) -> tuple[list[Finding], list[Finding]]:
+    """Fix the file of `findings` (at `path`), written under its `real` name."""
+    snapshot = read_snapshot(base / real)
     if confine is not None and not _inside(snapshot.path, confine):
-        raise FixError(f"{snapshot.path} is outside the folder being fixed")
+        raise FixError("the file is outside the folder being fixed")
     if checked_digest(path) != digest(snapshot.data):
         raise FileChanged("the file changed on disk since it was checked")
     problem = parse_problem(snapshot.text, path)
@@ -164,7 +188,7 @@ def _fix_file(base: Path, path: str, findings: list[Finding], outcome: FixOutcom
         return [], dropped
     text = apply_edits(snapshot.text, [e for fix in kept for e in fix.edits])
     write_atomically(snapshot, encode(snapshot, text))
-    outcome.originals.setdefault(path, snapshot.data)
+    outcome.originals.setdefault(real, snapshot.data)
     return [f for f in findings if f.fix is not None and _key(f.fix) in kept_keys], dropped
 
 
@@ -241,26 +265,47 @@ def _inside(path: Path, folder: Path) -> bool:
 
 @contextmanager
 def private_copy(root: Path, files: Iterable[str]) -> Iterator[Path]:
-    """A temporary folder holding the project's files at the same relative paths."""
+    """A temporary folder holding the project's files at the same relative paths.
+
+    A symlink stays a symlink: to the copy of its target when that is inside the project
+    (so the copy is fixed once, as ``--fix`` would fix it), else to the outside file
+    itself, which a confined fix refuses to write. Special files (a FIFO) are left out.
+    """
     folder = Path(tempfile.mkdtemp(prefix="celerylint-diff-")).resolve()
+    top = root.resolve()
     try:
         for path in files:
-            target = folder / path
+            source, target = root / path, folder / path
             target.parent.mkdir(parents=True, exist_ok=True)
-            _link_or_copy(root / path, target)
+            if source.is_symlink():
+                _mirror_link(source, target, top, folder)
+            else:
+                _link_or_copy(source, target)
         yield folder
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
 
 def _link_or_copy(source: Path, target: Path) -> None:
+    """A hard link (files are replaced, never written in place), else a copy; nothing
+    for what is no regular file, or already there (the target of a mirrored link)."""
+    if target.exists() or not source.is_file():
+        return
     try:
         os.link(source, target)
     except OSError:
         shutil.copy2(source, target)
-    if target.is_symlink():  # never let a write through the copy reach the original
-        target.unlink()
-        shutil.copy2(source, target)
+
+
+def _mirror_link(source: Path, target: Path, top: Path, folder: Path) -> None:
+    real = Path(os.path.realpath(source))
+    if not _inside(real, top):
+        os.symlink(real, target)
+        return
+    mirrored = folder / real.relative_to(top)
+    mirrored.parent.mkdir(parents=True, exist_ok=True)
+    _link_or_copy(real, mirrored)
+    os.symlink(os.path.relpath(mirrored, target.parent), target)
 
 
 def retarget(paths: Sequence[Path], root: Path, base: Path) -> list[Path]:
@@ -268,7 +313,7 @@ def retarget(paths: Sequence[Path], root: Path, base: Path) -> list[Path]:
     moved = []
     for path in paths:
         try:
-            moved.append(base / path.resolve().relative_to(root.resolve()))
+            moved.append(base / as_named(path).relative_to(root.resolve()))
         except ValueError:
             continue
     return moved or [base]

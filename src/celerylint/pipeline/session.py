@@ -12,7 +12,7 @@ from pathlib import Path
 from celerylint.catalog.specs import load_catalog
 from celerylint.findings import Finding
 from celerylint.pipeline.check import RunResult
-from celerylint.pipeline.diff import unified_diff
+from celerylint.pipeline.diff import diff_name, unified_diff
 from celerylint.pipeline.fixing import (
     AppliedFix,
     FixOutcome,
@@ -54,7 +54,7 @@ def run_fixes(first: RunResult, recheck: Recheck, mode: FixMode) -> FixReport:
         return FixReport(FixOutcome(first))
     with private_copy(first.root, first.model.project.files) as copy:
         outcome = fix_project(first, recheck, copy, mode.unsafe, confine=copy)
-        pieces = [unified_diff(display_path(first.root, path), outcome.originals[path],
+        pieces = [unified_diff(diff_name(first.root, path), outcome.originals[path],
                                (copy / path).read_bytes())
                   for path in sorted(outcome.originals)]
     return FixReport(outcome, b"".join(pieces))

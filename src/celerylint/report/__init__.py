@@ -6,13 +6,16 @@ import os
 from pathlib import Path
 
 from celerylint.catalog.specs import RuleSpec, load_catalog
+from celerylint.engine.links import rule_link
+from celerylint.engine.pathnames import printable
 from celerylint.findings import Finding
 from celerylint.model.notices import Notice
 
 
 def display_path(root: Path, path: str) -> str:
-    """A finding's file relative to the current directory, always `/`-separated."""
-    return Path(os.path.relpath(root / path, Path.cwd())).as_posix()
+    """A finding's file relative to the current directory, always `/`-separated, a name
+    that is not valid UTF-8 escaped (`printable`)."""
+    return printable(Path(os.path.relpath(root / path, Path.cwd())).as_posix())
 
 
 def rule_of(finding: Finding) -> RuleSpec:
@@ -24,15 +27,10 @@ def severity_of(finding: Finding) -> str:
     return finding.severity or rule_of(finding).severity
 
 
-# The project's home; SARIF names it as the tool's informationUri and rule links point into
-# its docs/rules.md.
-PROJECT_URL = "https://github.com/celerylint/celerylint"
-DOCS_URL = f"{PROJECT_URL}/blob/main/docs/rules.md"
-
-
-def rule_url(code: str) -> str:
-    """The rule's anchor in docs/rules.md."""
-    return f"{DOCS_URL}#{load_catalog()[code].anchor}"
+def rule_url(code: str, base: str | None) -> str | None:
+    """The rule's anchor in docs/rules.md published at `base` (``rule-url-base``); None
+    without one, as celerylint has no site of its own (see engine.links)."""
+    return rule_link(base, load_catalog()[code].anchor)
 
 
 def notice_where(root: Path, notice: Notice) -> str:

@@ -32,8 +32,9 @@ def _fix(fix: Fix | None) -> dict[str, Any] | None:
     }
 
 
-def finding_dict(root: Path, finding: Finding) -> dict[str, Any]:
-    """One finding as the JSON contract spells it."""
+def finding_dict(root: Path, finding: Finding, url_base: str | None = None
+                 ) -> dict[str, Any]:
+    """One finding as the JSON contract spells it (`url` null without ``rule-url-base``)."""
     return {
         "code": finding.code,
         "name": rule_of(finding).name,
@@ -42,15 +43,15 @@ def finding_dict(root: Path, finding: Finding) -> dict[str, Any]:
         "filename": display_path(root, finding.path),
         "location": _position(finding.span),
         "end_location": _position(finding.span, end=True),
-        "url": rule_url(finding.code),
+        "url": rule_url(finding.code, url_base),
         "hint": finding.hint,
         "fix": _fix(finding.fix),
     }
 
 
-def render(root: Path, findings: list[Finding]) -> str:
+def render(root: Path, findings: list[Finding], url_base: str | None = None) -> str:
     """A JSON array sorted by filename, row, column, code."""
-    items = [finding_dict(root, f) for f in findings]
+    items = [finding_dict(root, f, url_base) for f in findings]
     items.sort(key=lambda d: (d["filename"], d["location"]["row"], d["location"]["column"],
                               d["code"], d["message"]))
     return json.dumps(items, indent=2, ensure_ascii=False) + "\n"

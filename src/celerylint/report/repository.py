@@ -13,6 +13,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from celerylint.engine.pathnames import printable
+
 
 def repository_root(root: Path) -> Path:
     """The top of the git work tree holding the project `root`, else `root` itself."""
@@ -36,4 +38,4 @@ def report_base(root: Path, env_var: str | None = None) -> Path:
 
 def relative_path(root: Path, path: str, base: Path) -> str:
     """The project file `path` (relative to `root`) relative to `base`, `/`-separated."""
-    return Path(os.path.relpath(root.resolve() / path, base)).as_posix()
+    return printable(Path(os.path.relpath(root.resolve() / path, base)).as_posix())

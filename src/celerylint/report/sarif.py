@@ -30,7 +30,7 @@ from celerylint.catalog.specs import RuleSpec, load_catalog
 from celerylint.findings import Finding, Fix, Span
 from celerylint.integrations.fingerprints import FINGERPRINT_KEY, fingerprints
 from celerylint.model.notices import Notice
-from celerylint.report import PROJECT_URL, rule_url, severity_of
+from celerylint.report import rule_url, severity_of
 from celerylint.report.repository import relative_path, repository_root
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -44,9 +44,10 @@ _SECURITY_FAMILY = "CEL1"
 
 
 def render(root: Path, findings: Sequence[Finding], internal_errors: Sequence[str] = (),
-           notices: Sequence[Notice] = ()) -> str:
+           notices: Sequence[Notice] = (), url_base: str | None = None) -> str:
     """The SARIF log of one run, as JSON text (one run; ``results`` is ``[]`` when clean).
-    Blind spots (`notices`) are ``toolExecutionNotifications`` of the invocation."""
+    Blind spots (`notices`) are ``toolExecutionNotifications`` of the invocation; rules
+    link to docs/rules.md at `url_base` (``rule-url-base``) when one is configured."""
     catalog = load_catalog()
     index = {code: position for position, code in enumerate(catalog)}
     base = repository_root(root)
@@ -54,7 +55,7 @@ def render(root: Path, findings: Sequence[Finding], internal_errors: Sequence[st
     results = [_result(root, base, finding, index[finding.code], fingerprint)
                for finding, fingerprint in zip(findings, prints)]
     run = {
-        "tool": {"driver": _driver(catalog.values())},
+        "tool": {"driver": _driver(catalog.values(), url_base)},
         "invocations": [_invocation(internal_errors, [_notification(root, base, notice)
                                                       for notice in notices])],
         "originalUriBaseIds": {BASE_ID: {"uri": _folder_uri(base)}},
@@ -65,31 +66,36 @@ def render(root: Path, findings: Sequence[Finding], internal_errors: Sequence[st
     return json.dumps(log, indent=2, ensure_ascii=False) + "\n"
 
 
-def _driver(specs: Iterable[RuleSpec]) -> dict[str, Any]:
-    return {
-        "name": "celerylint",
-        "version": __version__,
-        "semanticVersion": __version__,
-        "informationUri": PROJECT_URL,
-        "rules": [rule_descriptor(spec) for spec in specs],
-    }
+def _driver(specs: Iterable[RuleSpec], url_base: str | None) -> dict[str, Any]:
+    """The tool; its ``informationUri`` is the rules page, when the user says where it is."""
+    driver: dict[str, Any] = {"name": "celerylint", "version": __version__,
+                              "semanticVersion": __version__}
+    if url_base:
+        driver["informationUri"] = url_base
+    driver["rules"] = [rule_descriptor(spec, url_base) for spec in specs]
+    return driver
 
 
-def rule_descriptor(spec: RuleSpec) -> dict[str, Any]:
-    """A rule's reportingDescriptor: what GitHub shows in an alert's rule help."""
+def rule_descriptor(spec: RuleSpec, url_base: str | None = None) -> dict[str, Any]:
+    """A rule's reportingDescriptor: what GitHub shows in an alert's rule help. It has a
+    ``helpUri`` only with a configured base: the schema wants an absolute URI there."""
     properties: dict[str, Any] = {"tags": _tags(spec)}
     if spec.code.startswith(_SECURITY_FAMILY):
         properties["security-severity"] = _SECURITY_SEVERITY[spec.severity]
-    return {
+    link = rule_url(spec.code, url_base)
+    descriptor: dict[str, Any] = {
         "id": spec.code,
         "name": spec.name,
         "shortDescription": {"text": _clip(spec.summary)},
         "fullDescription": {"text": _clip(_first_paragraph(spec.rationale))},
-        "help": {"text": _help_text(spec), "markdown": _help_markdown(spec)},
-        "helpUri": rule_url(spec.code),
-        "defaultConfiguration": {"level": spec.severity, "enabled": spec.default_enabled},
-        "properties": properties,
+        "help": {"text": _help_text(spec, link), "markdown": _help_markdown(spec, link)},
     }
+    if link:
+        descriptor["helpUri"] = link
+    descriptor["defaultConfiguration"] = {"level": spec.severity,
+                                          "enabled": spec.default_enabled}
+    descriptor["properties"] = properties
+    return descriptor
 
 
 def _tags(spec: RuleSpec) -> list[str]:
@@ -109,18 +115,24 @@ def _clip(text: str) -> str:
     return text[: _DESCRIPTION_LIMIT - 1].rsplit(" ", 1)[0] + "…"
 
 
-def _help_text(spec: RuleSpec) -> str:
-    return f"{spec.summary}\n\n{spec.rationale}\n\nDocumentation: {rule_url(spec.code)}"
+def _help_text(spec: RuleSpec, link: str | None) -> str:
+    return f"{spec.summary}\n\n{spec.rationale}\n\nDocumentation: {_where(spec, link)}"
 
 
-def _help_markdown(spec: RuleSpec) -> str:
+def _where(spec: RuleSpec, link: str | None) -> str:
+    """The rule's documentation: its link, else the command that prints it."""
+    return link or f"`celerylint rule {spec.code}`"
+
+
+def _help_markdown(spec: RuleSpec, link: str | None) -> str:
     parts = [f"**{spec.summary}**", spec.rationale]
     if spec.silent:
         parts.append("#### Stays silent\n\n" + "\n".join(f"- {item}" for item in spec.silent))
     if spec.fix != "none" and spec.fix_description:
         flags = "`--fix`" if spec.fix == "safe" else "`--fix --unsafe-fixes`"
         parts.append(f"#### Fix ({spec.fix}, applied by {flags})\n\n{spec.fix_description}")
-    parts.append(f"[Full documentation and examples]({rule_url(spec.code)})")
+    parts.append(f"[Full documentation and examples]({link})" if link else
+                 f"Full documentation and examples: {_where(spec, link)}")
     return "\n\n".join(parts)
 
 

@@ -1,6 +1,9 @@
-"""Human output: ``path:row:col: CODE message`` with the source line, a marker and the
-hint on a ``= help:`` line, as ruff shows them (``text``), or one line per finding with
-the message only (``concise``). Colour only on a terminal, never with NO_COLOR."""
+"""Human output: ``path:row:col: CODE [*] severity: message`` with the source line, a
+marker and the hint on a ``= help:`` line, as ruff shows them (``text``), or one line per
+finding with the message only (``concise``). The severity is a word, not only a colour
+(colour is lost in logs and to colour-blind readers); ``[*]`` marks what ``--fix`` would
+fix (see `report.fixable`). Colour: ``--color auto`` (a real terminal; NO_COLOR and
+FORCE_COLOR respected), ``always`` or ``never``."""
 
 from __future__ import annotations
 
@@ -8,6 +11,7 @@ import os
 import sys
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
@@ -15,20 +19,31 @@ from rich.console import Console
 from rich.text import Text
 
 from celerylint.catalog.specs import load_catalog
+from celerylint.engine.readable import read_regular
 from celerylint.findings import Finding
 from celerylint.model.notices import Notice
 from celerylint.parsing.source import split_lines
 from celerylint.report import count_notices, display_path, notice_line, notice_where, severity_of
+from celerylint.report.cells import display_line
+from celerylint.report.fixable import MARKER, FixView, fixable_line, is_fixable
 
 _STYLE = {"error": "bold red", "warning": "bold yellow", "note": "bold cyan"}
 
 
-def console(stream: TextIO | None = None) -> Console:
-    """A console that colours only a real terminal, and never with NO_COLOR set."""
-    no_color = bool(os.environ.get("NO_COLOR"))
+def console(stream: TextIO | None = None, color: str = "auto") -> Console:
+    """A console for `color`: ``auto`` colours only a real terminal (or FORCE_COLOR),
+    never with NO_COLOR set; ``always`` and ``never`` win over both variables, as an
+    explicit option should."""
+    if color == "auto":
+        no_color = bool(os.environ.get("NO_COLOR"))
+        force: bool | None = None
+    else:
+        no_color = color == "never"
+        force = color == "always"
     return Console(
         file=stream or sys.stdout,
         no_color=no_color,
+        force_terminal=force,
         color_system=None if no_color else "auto",
         highlight=False,
         soft_wrap=True,
@@ -37,12 +52,19 @@ def console(stream: TextIO | None = None) -> Console:
     )
 
 
-def _heading(root: Path, finding: Finding) -> Text:
+def _heading(root: Path, finding: Finding, view: FixView) -> Text:
+    """``path:row:col: CODE [*] severity: message``."""
+    severity = severity_of(finding)
     text = Text()
     text.append(display_path(root, finding.path), style="bold")
     text.append(f":{finding.span.row}:{finding.span.column}: ")
-    text.append(finding.code, style=_STYLE[severity_of(finding)])
-    text.append(f" {finding.message}")
+    text.append(finding.code, style=_STYLE[severity])
+    if is_fixable(finding, view):
+        text.append(" ")
+        text.append(MARKER, style="cyan")
+    text.append(" ")
+    text.append(severity, style=_STYLE[severity])
+    text.append(f": {finding.message}")
     return text
 
 
@@ -51,17 +73,18 @@ def _excerpt(lines: list[str], finding: Finding) -> Text:
     span = finding.span
     if span.row > len(lines) or span.row < 1:
         return _help(finding, "")
-    line = lines[span.row - 1].expandtabs(1).rstrip()
-    end = span.end_column if span.end_row == span.row else len(line) + 1
-    width = max(1, min(end, len(line) + 1) - span.column)
+    line = display_line(lines[span.row - 1].rstrip())
+    start = line.cell(span.column)
+    end = line.cell(span.end_column) if span.end_row == span.row else line.width
+    width = max(1, end - start)
     gutter = str(span.row)
     pad = " " * len(gutter)
     text = Text()
     text.append(f"{pad} |\n", style="blue")
     text.append(f"{gutter} | ", style="blue")
-    text.append(line + "\n")
+    text.append(line.text + "\n")
     text.append(f"{pad} | ", style="blue")
-    text.append(" " * (span.column - 1) + "^" * width, style=_STYLE[severity_of(finding)])
+    text.append(" " * start + "^" * width, style=_STYLE[severity_of(finding)])
     if finding.hint:
         text.append(f"\n{pad} |\n", style="blue")
         text.append_text(_help(finding, pad))
@@ -81,7 +104,8 @@ def _help(finding: Finding, pad: str) -> Text:
 def _lines(root: Path, path: str, cache: dict[str, list[str]]) -> list[str]:
     if path not in cache:
         try:
-            cache[path] = split_lines((root / path).read_text(encoding="utf-8", errors="replace"))
+            data = read_regular(root / path)  # never blocks on a FIFO (CEL003)
+            cache[path] = split_lines(data.decode("utf-8", errors="replace"))
         except OSError:
             cache[path] = []
     return cache[path]
@@ -131,33 +155,60 @@ def _notice(root: Path, notice: Notice) -> Text:
     return text
 
 
-def render_full(out: Console, root: Path, findings: list[Finding], fixed: int = 0,
-                unsafe: int = 0, notices: Sequence[Notice] = ()) -> None:
+@dataclass(frozen=True)
+class Closing:
+    """What the end of a human report says: `fixed` findings fixed by ``--fix``, `unsafe`
+    of those left fixable with ``--unsafe-fixes``, how fixes are shown (`view`); with
+    `quiet` (``-q``) nothing at all, only the findings."""
+
+    fixed: int = 0
+    unsafe: int = 0
+    view: FixView = field(default_factory=FixView)
+    quiet: bool = False
+
+
+def _close(out: Console, findings: list[Finding], closing: Closing, notices: int) -> None:
+    """The summary line, then the fixable line when there is something to fix."""
+    if closing.quiet:
+        return
+    out.print(summary(findings, closing.fixed, closing.unsafe, notices))
+    fixable = fixable_line(findings, closing.view)
+    if fixable:
+        out.print(fixable)
+
+
+def render_full(out: Console, root: Path, findings: list[Finding],
+                closing: Closing = Closing(), notices: Sequence[Notice] = ()) -> None:
     cache: dict[str, list[str]] = {}
     for finding in findings:
-        out.print(_heading(root, finding))
+        out.print(_heading(root, finding, closing.view))
         out.print(_excerpt(_lines(root, finding.path, cache), finding))
         out.print()
-    for notice in notices:
+    shown = () if closing.quiet else notices
+    for notice in shown:
         out.print(_notice(root, notice))
         out.print()
-    out.print(summary(findings, fixed, unsafe, len(notices)))
+    _close(out, findings, closing, len(shown))
 
 
-def render_concise(out: Console, root: Path, findings: list[Finding], fixed: int = 0,
-                   unsafe: int = 0, notices: Sequence[Notice] = ()) -> None:
+def render_concise(out: Console, root: Path, findings: list[Finding],
+                   closing: Closing = Closing(), notices: Sequence[Notice] = ()) -> None:
     for finding in findings:
-        out.print(_heading(root, finding))
-    for notice in notices:
+        out.print(_heading(root, finding, closing.view))
+    shown = () if closing.quiet else notices
+    for notice in shown:
         out.print(notice_line(root, notice))
-    out.print(summary(findings, fixed, unsafe, len(notices)))
+    _close(out, findings, closing, len(shown))
 
 
-def render_statistics(out: Console, findings: list[Finding], fixed: int = 0,
-                      unsafe: int = 0, notices: int = 0) -> None:
-    """A count per rule, most frequent first."""
+def render_statistics(out: Console, findings: list[Finding], closing: Closing = Closing(),
+                      notices: int = 0) -> None:
+    """A count per rule, most frequent first; as in ruff, when some rule is fixable a
+    ``[*]`` (or ``[ ]``) column says which ones ``--fix`` would fix."""
     catalog = load_catalog()
     counts = Counter(f.code for f in findings)
+    fixable = {f.code for f in findings if is_fixable(f, closing.view)}
     for code, count in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
-        out.print(f"{count:>5}\t{code}\t{catalog[code].name}")
-    out.print(summary(findings, fixed, unsafe, notices))
+        mark = "" if not fixable else f"{MARKER} " if code in fixable else "[ ] "
+        out.print(f"{count:>5}\t{code}\t{mark}{catalog[code].name}")
+    _close(out, findings, closing, 0 if closing.quiet else notices)

@@ -27,7 +27,8 @@ class MissingTimeLimit(Rule):
                 continue
             total = sum(1 for t in model.production_tasks() if t.app is app)
             head = (f"app {app.label!r} sets no global time limit and {len(tasks)} of its "
-                    f"{total} tasks set none")
+                    f"{total} task{'s' if total != 1 else ''} "
+                    f"{'has' if len(tasks) == 1 else 'have'} none")
             yield Finding(self.code, _named(head, [t.label for t in tasks]), app.path, app.span,
                           hint=_HINT)
 
