@@ -110,7 +110,7 @@ CASES = [
          "celerylint: warning: cannot write proj/fixme.py: read-only file system", 1, ("--fix",),
          read_only=True),
     Case("unwritable baseline path", _nothing,
-         "celerylint: error: cannot write out/baseline.json: no such file or directory", 2,
+         "celerylint: error: cannot write out/baseline.json: no such file or directory", 1,
          ("--write-baseline", "out/baseline.json")),
     Case("non-UTF-8 pyproject", _config(b"# caf\xe9\n"),
          "celerylint: error: pyproject.toml is not UTF-8 text (byte 23 is 0xe9)", 2,

@@ -250,7 +250,7 @@ def check(
     result = combine(results)
     recorded: int | None = None  # None: no baseline written (not asked, or it failed)
     if write_baseline_file is not None:
-        recorded = _write_baseline(write_baseline_file, result, failures)
+        recorded = _write_baseline(write_baseline_file, result)
     if known is not None:
         result.findings = _new_findings(result, known)
     if no_notices or inputs.fix_only:
@@ -272,6 +272,8 @@ def check(
         click.echo(f"celerylint: internal error: {problem}", err=True)
     if errors or failures:
         sys.exit(EXIT_USAGE)
+    if write_baseline_file is not None and recorded is None:
+        sys.exit(EXIT_FINDINGS)  # the findings were not recorded: they still stand
     sys.exit(exit_code(inputs, fixed, _fails(result.findings, fail_on), exit_zero))
 
 
@@ -292,14 +294,14 @@ class _Prepared:
                                 self.load.cache_dir, self.mode.fix, self.mode.unsafe)
 
 
-def _write_baseline(path: Path, result: RunResult, failures: list[str]) -> int | None:
+def _write_baseline(path: Path, result: RunResult) -> int | None:
     """``--write-baseline``: record the findings (then shown no more) and say how many;
-    when the file cannot be written, an error, the findings are shown and the exit is 2."""
+    when the file cannot be written (None), an error, and the findings are shown (exit 1,
+    as when ``--fix`` cannot write a file)."""
     try:
         recorded = write_baseline(path, result.root, result.findings)
     except BaselineError as exc:
         click.echo(f"celerylint: error: {exc}", err=True)
-        failures.append(str(exc))
         return None
     result.findings = []
     return recorded
