@@ -45,6 +45,16 @@ def test_a_missing_path_fails_even_with_exit_zero_and_with_no_other_finding(
     assert (run.code, run.stdout.strip()) == (2, "[]")
 
 
+def test_diff_with_a_missing_path_still_prints_the_patch_and_exits_2(tmp_path: Path) -> None:
+    project = write_tree(tmp_path / "project", PROJECT)
+    run = run_celerylint(["check", "--no-cache", "--diff", "--unsafe-fixes", "proj",
+                          "nope.py"], project)
+    assert run.code == 2
+    assert run.stderr.splitlines()[0] == "celerylint: error: nope.py: no such file or directory"
+    assert '-app.conf.task_serializer = "pickle"' in run.stdout.splitlines()
+    assert '+app.conf.task_serializer = "json"' in run.stdout.splitlines()
+
+
 def test_only_missing_paths_exit_2_without_checking_anything(tmp_path: Path) -> None:
     project = write_tree(tmp_path / "project", PROJECT)
     run = run_celerylint(["check", "--no-cache", "nope.py"], project)

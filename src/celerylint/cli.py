@@ -245,7 +245,8 @@ def check(
     fixed = 0
     if fix_mode.active:
         results, fixed = _fix_each(prepared, results, fix_mode,
-                                   machine_output or output_file is not None, exit_zero)
+                                   machine_output or output_file is not None, exit_zero,
+                                   bool(failures))
     errors = [problem for r in results for problem in r.model.project.internal_errors]
     result = combine(results)
     recorded: int | None = None  # None: no baseline written (not asked, or it failed)
@@ -420,9 +421,11 @@ def _rechecker(each: _Prepared) -> Callable[[Path], RunResult]:
 
 
 def _fix_each(prepared: Sequence[_Prepared], results: list[RunResult], mode: FixMode,
-              machine_output: bool, exit_zero: bool) -> tuple[list[RunResult], int]:
+              machine_output: bool, exit_zero: bool, failed: bool
+              ) -> tuple[list[RunResult], int]:
     """Apply the fixes of each project on its own (or, with --diff, print them all and
-    exit); the checks after fixing and how many fixes were applied."""
+    exit, with 2 when `failed`: a path was missing); the checks after fixing and how
+    many fixes were applied."""
     fixed_results = list(results)
     reports: list[tuple[Path, FixReport]] = []
     for index, each in enumerate(prepared):
@@ -434,7 +437,7 @@ def _fix_each(prepared: Sequence[_Prepared], results: list[RunResult], mode: Fix
         reports.append((each.group.root, report))
         fixed_results[index] = report.outcome.result
     if mode.diff:
-        _print_diff(reports, mode, exit_zero)
+        _print_diff(reports, mode, exit_zero, failed)
     if mode.show_fixes:
         click.echo("\n".join(_fixed_lines(reports)), err=machine_output)
     return fixed_results, sum(len(report.outcome.applied) for _, report in reports)
@@ -448,7 +451,7 @@ def _fixed_lines(reports: Sequence[tuple[Path, FixReport]], would: bool = False)
 
 
 def _print_diff(reports: Sequence[tuple[Path, FixReport]], mode: FixMode,
-                exit_zero: bool) -> NoReturn:
+                exit_zero: bool, failed: bool) -> NoReturn:
     """``--diff``: every project's changes as one patch on stdout, a summary on stderr."""
     diff = b"".join(report.diff for _, report in reports)
     sys.stdout.flush()
@@ -466,7 +469,7 @@ def _print_diff(reports: Sequence[tuple[Path, FixReport]], mode: FixMode,
     errors = [e for outcome in outcomes for e in outcome.result.model.project.internal_errors]
     for problem in errors:
         click.echo(f"celerylint: internal error: {problem}", err=True)
-    if errors:
+    if errors or failed:
         sys.exit(EXIT_USAGE)
     sys.exit(EXIT_FINDINGS if diff and not exit_zero else 0)
 
