@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Union
 
+from celerylint.facts.body import body_nodes
 from celerylint.facts.imports import ImportMap
 from celerylint.facts.schema import Chord, ResultRead, ResultWait, SignatureRef, TimedCall
 from celerylint.facts.values import Duration, Evaluator, Value, unknown
@@ -26,7 +27,6 @@ from celerylint.parsing.source import SourceFile
 
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 FunctionNode = Union[ast.FunctionDef, ast.AsyncFunctionDef]
-_NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 
 CHORDS = {"celery.chord", "celery.canvas.chord", "celery.canvas._chord"}
 GROUPS = {"celery.group", "celery.canvas.group"}
@@ -107,15 +107,6 @@ def _segment(source: SourceFile, node: ast.AST) -> str:
     return "\n".join(source.lines[start - 1:end])
 
 
-def scope_nodes(scope: ast.AST) -> Iterator[ast.AST]:
-    """Nodes of a scope's body, not descending into nested functions or classes."""
-    stack: list[ast.AST] = [s for s in getattr(scope, "body", []) if not isinstance(s, _NESTED)]
-    while stack:
-        current = stack.pop()
-        yield current
-        stack.extend(c for c in ast.iter_child_nodes(current) if not isinstance(c, _NESTED))
-
-
 class _ScopeReader:
     """One scope: its single-assignment names, then what `read` is asked for."""
 
@@ -125,7 +116,7 @@ class _ScopeReader:
         self.imports = imports
         self.evaluator = evaluator
         self.function = function
-        self.nodes = list(scope_nodes(scope))
+        self.nodes = list(body_nodes(scope))
         self.bound = _single_bindings(scope, self.nodes)
         # module-level names are dotted origins (tasks, apps); only a function has locals
         self.local = isinstance(scope, _FUNCTIONS)

@@ -15,7 +15,8 @@ import ast
 import re
 from collections.abc import Iterator
 
-from celerylint.facts.canvas import FunctionNode, named_functions, scope_nodes
+from celerylint.facts.body import body_nodes
+from celerylint.facts.canvas import FunctionNode, named_functions
 from celerylint.facts.imports import ImportMap
 from celerylint.facts.schema import EventLoopCall
 from celerylint.parsing.source import SourceFile
@@ -39,7 +40,7 @@ def collect(tree: ast.Module, source: SourceFile, imports: ImportMap) -> list[Ev
 
 def _loop_calls(function: FunctionNode, imports: ImportMap) -> Iterator[tuple[ast.Call, str]]:
     """(call, what it is) for each event-loop call of the function's own body."""
-    for node in scope_nodes(function):
+    for node in body_nodes(function):
         if not isinstance(node, ast.Call):
             continue
         if isinstance(node.func, ast.Attribute) and node.func.attr == "run_until_complete":

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 
 from celerylint.facts.beat import BeatScan, may_hold_beat
+from celerylint.facts.body import body_nodes
 from celerylint.facts.calls import EvidenceScanner
 from celerylint.facts.canvas import collect as collect_canvas
 from celerylint.facts.configuration import names_read
@@ -563,17 +564,17 @@ class _Extractor:
         if not _may_be_factory(self._text(node)):
             return  # the common case, decided from the text without walking the body
         params = _param_names(node.args)
-        returns = [n for n in _body_nodes(node) if isinstance(n, ast.Return)]
+        returns = [n for n in body_nodes(node) if isinstance(n, ast.Return)]
         if not returns or not all(isinstance(r.value, ast.Name) for r in returns):
             return
         names = {r.value.id for r in returns if isinstance(r.value, ast.Name)}
         if len(names) != 1:
             return
         var = names.pop()
-        stores = [n for n in _body_nodes(node) if isinstance(n, ast.Name) and n.id == var
+        stores = [n for n in body_nodes(node) if isinstance(n, ast.Name) and n.id == var
                   and not isinstance(n.ctx, ast.Load)]
         declared = any(isinstance(n, (ast.Global, ast.Nonlocal)) and var in n.names
-                       for n in _body_nodes(node))
+                       for n in body_nodes(node))
         if var in params or declared or len(stores) != 1:
             return
         creation = next((
@@ -622,7 +623,7 @@ class _Extractor:
         """Inside a function: `var` resolves to `target`, and the function's other local
         names (parameters, assigned names) are unknown rather than module constants."""
         local = _param_names(node.args) | {
-            n.id for n in _body_nodes(node)
+            n.id for n in body_nodes(node)
             if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)
         }
         local.discard(var)
@@ -700,7 +701,7 @@ class _Extractor:
             return self.call_info(call)
 
     def _direct_calls(self, node: ast.AST) -> Iterator[tuple[str, Span]]:
-        for sub in _body_nodes(node):
+        for sub in body_nodes(node):
             if isinstance(sub, ast.Call) and isinstance(sub.func, (ast.Name, ast.Attribute)):
                 origin = self.imports.resolve(sub.func)
                 if origin and "." in origin:
@@ -818,19 +819,6 @@ def _local_statements(body: list[ast.stmt], conditional: bool
             yield from _local_statements(block, branch or conditional)
         if any(isinstance(n, ast.Return) for n in _nodes_within(stmt)):
             conditional = True  # what follows runs only if the block did not return
-
-
-def _body_nodes(node: ast.AST) -> Iterator[ast.AST]:
-    """Nodes of a function body, not descending into nested functions or classes."""
-    nested = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
-    stack: list[ast.AST] = [s for s in getattr(node, "body", []) if not isinstance(s, nested)]
-    while stack:
-        current = stack.pop()
-        yield current
-        for child in ast.iter_child_nodes(current):
-            if not isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda,
-                                      ast.ClassDef)):
-                stack.append(child)
 
 
 _RETURN_NAME = re.compile(r"^[ \t]*return[ \t]+(\w+)[ \t]*(?:#.*)?$", re.MULTILINE)

@@ -24,12 +24,12 @@ import re
 from collections.abc import Iterator
 from typing import Callable, Union
 
+from celerylint.facts.body import body_nodes
 from celerylint.facts.imports import ImportMap
 from celerylint.facts.schema import BodyEvent
 from celerylint.parsing.source import Position, SourceFile, node_end, node_start
 
 _FunctionNode = Union[ast.FunctionDef, ast.AsyncFunctionDef]
-_NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 
 _COUNTER_METHODS = {
     "incr", "decr", "incrby", "decrby", "hincrby", "hincrbyfloat", "incrbyfloat", "zincrby",
@@ -74,22 +74,12 @@ def may_increment(text: bytes) -> bool:
 def function_events(node: _FunctionNode, source: SourceFile,
                     imports: ImportMap) -> list[BodyEvent]:
     """The increment events of `node`'s own body (nested functions and classes excluded)."""
-    nodes = list(_body_nodes(node))
+    nodes = list(body_nodes(node))
     calls = [n for n in nodes if isinstance(n, ast.Call)]
     events = _attribute_increments(nodes, calls, source, imports)
     events += _update_increments(calls, source, imports)
     events += _counter_calls(node, nodes, calls, source, imports)
     return sorted(events, key=lambda event: event.span)
-
-
-def _body_nodes(node: _FunctionNode) -> Iterator[ast.AST]:
-    """Every node of the body, not descending into nested functions, lambdas or classes."""
-    stack: list[ast.AST] = [stmt for stmt in node.body if not isinstance(stmt, _NESTED)]
-    while stack:
-        current = stack.pop()
-        yield current
-        stack.extend(child for child in ast.iter_child_nodes(current)
-                     if not isinstance(child, _NESTED))
 
 
 # -- obj.attr += n ... obj.save() ---------------------------------------------------------

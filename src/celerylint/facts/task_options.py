@@ -22,6 +22,7 @@ import ast
 import re
 from collections.abc import Iterator
 
+from celerylint.facts.body import body_nodes
 from celerylint.facts.schema import RetryCall, TaskBody
 from celerylint.facts.values import Evaluator, unknown
 from celerylint.findings import Span
@@ -31,7 +32,6 @@ from celerylint.parsing.source import SourceFile
 TASK_ATTRIBUTES = frozenset({"retry", "request", "update_state", "backend"})
 # Position of ``max_retries`` among ``Task.retry``'s parameters (celery/app/task.py:816).
 _MAX_RETRIES_POSITION = 6
-_NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 _READS = re.compile(r"\b(?:self|cls)\s*\.\s*(\w+)"
                     r"|\b(?:getattr|hasattr)\(\s*(?:self|cls)\s*,\s*[\"'](\w+)[\"']")
 
@@ -85,7 +85,7 @@ def _body(node: ast.FunctionDef | ast.AsyncFunctionDef, klass: str, source: Sour
     text = _text(node, source)
     if "retry" not in text and (klass or "self" not in text):
         return None  # decided from the text: most functions mention neither
-    nodes = list(_body_nodes(node))
+    nodes = list(body_nodes(node))
     retries = tuple(_retry(call, source, evaluator) for call in nodes
                     if isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute)
                     and call.func.attr == "retry" and isinstance(call.func.value, ast.Name))
@@ -139,10 +139,3 @@ def _binds_self(nodes: list[ast.AST]) -> bool:
     return False
 
 
-def _body_nodes(node: ast.AST) -> Iterator[ast.AST]:
-    """Nodes of a function body, not descending into nested functions or classes."""
-    stack: list[ast.AST] = [s for s in getattr(node, "body", []) if not isinstance(s, _NESTED)]
-    while stack:
-        current = stack.pop()
-        yield current
-        stack.extend(c for c in ast.iter_child_nodes(current) if not isinstance(c, _NESTED))
