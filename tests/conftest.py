@@ -104,6 +104,20 @@ def write_tree(root: Path, files: Mapping[str, str]) -> Path:
     return root
 
 
+def check_selected(root: Path, files: Mapping[str, str], codes: str, *args: str) -> Run:
+    """Write a project of dedented texts and check it for `codes` only, in this process,
+    with JSON output."""
+    write_tree(root, {name: textwrap.dedent(text).lstrip("\n") for name, text in files.items()})
+    return invoke_celerylint(["check", "--no-cache", "--jobs", "1", "--select", codes,
+                              "--output-format", "json", *args], root)
+
+
+def summary(run: Run) -> list[tuple[str, str, str, str]]:
+    """(file:row:column, code, severity, message) of every finding, in report order."""
+    return [(f"{f['filename']}:{f['location']['row']}:{f['location']['column']}", f["code"],
+             f["severity"], f["message"]) for f in findings(run)]
+
+
 def copy_fixture(name: str, tmp_path: Path) -> Path:
     """A fresh copy of tests/fixtures/NAME (fixtures are never checked in place)."""
     target = tmp_path / name

@@ -12,7 +12,16 @@ import json
 import textwrap
 from pathlib import Path
 
-from conftest import Run, findings, invoke_celerylint, locations, run_celerylint, write_tree
+from conftest import (
+    Run,
+    check_selected,
+    findings,
+    invoke_celerylint,
+    locations,
+    run_celerylint,
+    summary,
+    write_tree,
+)
 
 from celerylint.facts.configuration import names_read
 
@@ -20,15 +29,7 @@ CODES = "CEL701,CEL702,CEL703,CEL704,CEL705"
 
 
 def check(root: Path, files: dict[str, str], *args: str) -> Run:
-    write_tree(root, {name: textwrap.dedent(text).lstrip("\n") for name, text in files.items()})
-    return invoke_celerylint(["check", "--no-cache", "--jobs", "1", "--select", CODES,
-                              "--output-format", "json", *args], root)
-
-
-def summary(run: Run) -> list[tuple[str, str, str, str]]:
-    """(file:row:column, code, severity, message) of every finding, in report order."""
-    return [(f"{f['filename']}:{f['location']['row']}:{f['location']['column']}", f["code"],
-             f["severity"], f["message"]) for f in findings(run)]
+    return check_selected(root, files, CODES, *args)
 
 
 def fix_of(run: Run, code: str) -> dict[str, object] | None:
