@@ -21,6 +21,7 @@ import pytest
 from click.testing import CliRunner
 
 if TYPE_CHECKING:
+    from celerylint.catalog.specs import Example
     from celerylint.model.build import Model
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -102,6 +103,39 @@ def write_tree(root: Path, files: Mapping[str, str]) -> Path:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text, encoding="utf-8")
     return root
+
+
+GIT_ENV = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com",
+           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com",
+           "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
+
+
+def git(root: Path, *args: str) -> str:
+    """Run git in `root` with a fixed identity and no user configuration; its stdout."""
+    done = subprocess.run(["git", *args], cwd=root, env={**os.environ, **GIT_ENV},
+                          capture_output=True, text=True, check=True)
+    return done.stdout
+
+
+def commit_tree(root: Path, message: str) -> str:
+    """Commit everything under `root` (a repository is made when there is none); the
+    commit's id."""
+    if not (root / ".git").exists():
+        git(root, "init", "-q", "-b", "main")
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "--allow-empty", "-m", message)
+    return git(root, "rev-parse", "HEAD").strip()
+
+
+def example_project(example: Example, root: Path) -> Path:
+    """A spec example's project under `root`; with a `base`, a git repository whose last
+    commit holds the base, with the example's files as the working tree."""
+    if not example.base:
+        return write_tree(root, example.files)
+    commit_tree(write_tree(root, example.base), "base")
+    for name in set(example.base) - set(example.files):
+        (root / name).unlink()
+    return write_tree(root, example.files)
 
 
 def check_selected(root: Path, files: Mapping[str, str], codes: str, *args: str) -> Run:

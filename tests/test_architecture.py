@@ -23,8 +23,8 @@ import pytest
 PACKAGE = "celerylint"
 SOURCE = Path(__file__).resolve().parents[1] / "src" / PACKAGE
 
-# Generic lint machinery and the Python front end: they know nothing of Celery.
-GENERIC_UNITS = ("engine", "parsing")
+# Generic lint machinery, the Python front end and git: they know nothing of Celery.
+GENERIC_UNITS = ("engine", "parsing", "vcs")
 CELERY_UNITS = ("facts", "model", "checks", "fixes", "pipeline")
 
 # Modules a flake8 run must not load: the CLI's toolkit and its terminal renderer.

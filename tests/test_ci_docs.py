@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 import yaml
 from checkouts import fresh_checkout, install_env
-from conftest import copy_fixture
+from conftest import commit_tree, copy_fixture, git
 from sarif_schema import assert_valid_sarif
 
 REPO = Path(__file__).resolve().parents[1]
@@ -52,6 +52,7 @@ def shell(command: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     env.pop("GITHUB_WORKSPACE", None)
     env.pop("CI_PROJECT_DIR", None)
+    env["GITHUB_BASE_REF"] = "main"  # what a pull_request workflow sets
     return subprocess.run(["bash", "-c", command], cwd=cwd, env=env, capture_output=True,
                           text=True, check=False, timeout=300)
 
@@ -68,16 +69,19 @@ TODAY = 6
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
+    """The fixture, committed, with an ``origin/main`` for ``--base-ref`` to compare with."""
     folder = copy_fixture("plain_celeryconfig", tmp_path)
-    subprocess.run(["git", "init", "-q"], cwd=folder, check=True)
+    commit_tree(folder, "the project")
+    git(folder, "update-ref", "refs/remotes/origin/main", "HEAD")
     return folder
 
 
 def test_the_page_shows_the_commands_this_test_knows() -> None:
     """Guard: a reworded page must not silently leave commands untested."""
     shown = commands()
-    assert len(shown) == 5
+    assert len(shown) == 7
     assert sum("--write-baseline" in c for c in shown) == 1
+    assert sum("--new-only" in c for c in shown) == 2
     assert {output_file(c) for c in shown} == {None, "celerylint.sarif",
                                                "gl-code-quality-report.json"}
 
@@ -98,7 +102,8 @@ def test_documented_commands_pass_today_and_gate_new_findings(project: Path) -> 
                                                  'result_serializer = "pickle"'))
     for command in ci_steps:
         done = shell(command, project)
-        gate = "--baseline" in command and "--exit-zero" not in command
+        gate = ("--baseline" in command or "--new-only" in command) and (
+            "--exit-zero" not in command)
         assert done.returncode == (1 if gate else 0), f"{command}: {done.stdout}{done.stderr}"
         _check_output(command, project, done.stdout, total=TODAY + 1)
         if "--output-format github" in command:
@@ -121,7 +126,7 @@ def _check_output(command: str, project: Path, stdout: str, total: int) -> None:
 
 
 def test_github_workflow_uploads_sarif_then_gates() -> None:
-    [workflow] = [yaml.safe_load(b) for b in blocks("yaml") if "jobs:" in b]
+    [workflow] = [yaml.safe_load(b) for b in blocks("yaml") if "jobs:\n  celerylint:" in b]
     job = workflow["jobs"]["celerylint"]
     assert job["permissions"]["security-events"] == "write"
     steps = [step.get("run") or step.get("uses") for step in job["steps"]]

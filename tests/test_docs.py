@@ -104,17 +104,26 @@ def test_fixed_examples_change_their_files(catalog: dict[str, RuleSpec]) -> None
             assert text != example.files[name]
 
 
+# Good examples showing that a module which no longer parses is not taken for gone.
+BROKEN_ON_PURPOSE = {("CEL406", "a module that no longer parses: its tasks are not gone")}
+
+
 def test_example_python_parses_except_cel001_bad(catalog: dict[str, RuleSpec]) -> None:
     """Examples are real code: only CEL001's examples may hold files that fail to parse
     (its bad examples at the lines they expect; a good one shows a broken file that
-    celerylint does not read, named `legacy.py`)."""
+    celerylint does not read, named `legacy.py`), and the working tree of the examples
+    in `BROKEN_ON_PURPOSE`."""
     for spec, example in _examples(catalog):
-        for name, text in {**example.files, **example.fixed}.items():
+        sources = [(False, example.base), (True, {**example.files, **example.fixed})]
+        for name, text, current in [(name, text, current) for current, files in sources
+                                    for name, text in files.items()]:
             if not name.endswith(".py"):
                 continue
             expected = {item.rpartition(":")[0] for item in example.expect}
             unread = example.kind == "good" and name.endswith("legacy.py")
-            if spec.code == "CEL001" and (name in expected or unread):
+            broken = current and (spec.code, example.title) in BROKEN_ON_PURPOSE and (
+                name == "proj/tasks.py")
+            if (spec.code == "CEL001" and (name in expected or unread)) or broken:
                 with pytest.raises(libcst.ParserSyntaxError):
                     libcst.parse_module(text)
             else:

@@ -15,7 +15,7 @@ from tempfile import TemporaryDirectory
 from typing import Any
 
 import pytest
-from conftest import invoke_celerylint, write_tree
+from conftest import example_project, invoke_celerylint
 
 from celerylint.catalog.specs import Example, RuleSpec, load_catalog
 
@@ -39,9 +39,10 @@ def _findings(code: str, title: str) -> tuple[dict[str, Any], ...]:
     [example] = [ex for ex in load_catalog()[code].examples
                  if ex.kind == "bad" and ex.title == title]
     with TemporaryDirectory() as folder:
-        project = write_tree(Path(folder) / "project", example.files)
+        project = example_project(example, Path(folder) / "project")
         run = invoke_celerylint(["check", "--output-format", "json", "--select", code,
-                                 "--no-cache", "--jobs", "1", *example.args, "."], project)
+                                 "--no-cache", "--jobs", "1", *example.command_args, "."],
+                                project)
         assert run.code in (0, 1), run.stderr
         found: list[dict[str, Any]] = run.json()
     return tuple(found)

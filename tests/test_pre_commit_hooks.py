@@ -101,3 +101,15 @@ def test_hooks_with_real_pre_commit(tmp_path: Path) -> None:
     _git(target, env, "add", "proj/limits.py")
     done = _hook(target, hook_repo, "celerylint-fix", env)
     assert done.returncode == 0, done.stdout + done.stderr
+
+    # The new-only hook compares the staged project with HEAD: a renamed task is reported,
+    # the old findings of files the commit does not touch are not.
+    _git(target, env, "commit", "-q", "-m", "fixed")
+    tasks = target / "proj" / "tasks.py"
+    tasks.write_text(tasks.read_text().replace("def add(", "def add_numbers("))
+    _git(target, env, "add", "proj/tasks.py")
+    done = _hook(target, hook_repo, "celerylint-new-only", env)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "proj/celery.py:3:7: CEL406 warning: task 'proj.tasks.add' of HEAD is gone" in (
+        done.stdout)
+    assert "Found 1 finding." in done.stdout

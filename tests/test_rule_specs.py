@@ -15,7 +15,14 @@ from pathlib import Path
 from typing import Callable
 
 import pytest
-from conftest import Run, invoke_celerylint, locations, run_celerylint, write_tree
+from conftest import (
+    Run,
+    example_project,
+    invoke_celerylint,
+    locations,
+    run_celerylint,
+    write_tree,
+)
 
 from celerylint.catalog.specs import Example, RuleSpec, load_catalog
 
@@ -38,12 +45,13 @@ def _id(case: tuple[RuleSpec, Example]) -> str:
 
 
 def _check_args(spec: RuleSpec, example: Example) -> list[str]:
-    return ["check", "--output-format", "json", "--select", spec.code, *example.args]
+    return ["check", "--output-format", "json", "--select", spec.code,
+            *example.command_args]
 
 
 def _check(spec: RuleSpec, example: Example, tmp_path: Path,
            runner: Runner = _in_process) -> list[str]:
-    project = write_tree(tmp_path / "project", example.files)
+    project = example_project(example, tmp_path / "project")
     run = runner(_check_args(spec, example), project)
     assert run.code in (0, 1), run.stderr
     return sorted(locations(run, spec.code))
@@ -132,7 +140,7 @@ def test_subprocess_prints_what_the_in_process_run_prints(
     """The console script and the click command agree byte for byte, exit code included;
     and the example passes its own check through the console script."""
     spec, example = case
-    project = write_tree(tmp_path / "project", example.files)
+    project = example_project(example, tmp_path / "project")
     args = [*_check_args(spec, example), "--no-cache"]
     real = run_celerylint(args, project)
     in_process = invoke_celerylint([*args, *IN_PROCESS], project)

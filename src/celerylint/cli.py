@@ -50,6 +50,7 @@ from celerylint.integrations.baseline import (
 )
 from celerylint.model.celery_version import TargetVersion
 from celerylint.model.loading import LoadSettings
+from celerylint.pipeline.base_ref import BaseComparison, BaseRequest
 from celerylint.pipeline.check import (
     ProjectPaths,
     RunResult,
@@ -80,6 +81,7 @@ from celerylint.report import verbose as verbose_log
 from celerylint.report.destination import OutputError, report_stream
 from celerylint.report.fixable import FixView
 from celerylint.report.settings import ResolvedSettings
+from celerylint.vcs.git import GitError
 
 EXIT_FINDINGS = 1
 EXIT_USAGE = 2
@@ -160,6 +162,11 @@ def cli() -> None:
               help="Report only findings not recorded in this baseline file.")
 @click.option("--write-baseline", "write_baseline_file", type=click.Path(path_type=Path),
               help="Record today's findings in this file (report nothing, exit 0).")
+@click.option("--base-ref", metavar="REF",
+              help="Compare with the merge base of REF and HEAD (git): tasks removed or "
+                   "with incompatible signatures since then (CEL406, CEL407).")
+@click.option("--new-only", is_flag=True,
+              help="With --base-ref: report only findings the base did not have.")
 @click.option("--statistics", is_flag=True, help="Show a count per rule instead of findings.")
 @click.option("--config", "config_file", type=click.Path(path_type=Path),
               help="A pyproject.toml to read [tool.celerylint] from, or a celerylint.toml.")
@@ -189,6 +196,7 @@ def check(
     no_notices: bool = False, rule_url_base: str | None = None,
     output_file: Path | None = None, quiet: int = 0, verbose: bool = False,
     color: str = "auto", inputs: CheckInputs = NO_INPUTS,
+    base_ref: str | None = None, new_only: bool = False,
 ) -> None:
     """Check PATHS (default: the current directory) for Celery problems (``-``: stdin,
     as the file ``--stdin-filename`` names)."""
@@ -213,7 +221,8 @@ def check(
         _fail(str(exc))
     prepared: list[_Prepared] = []
     for group in projects:
-        options = merge(options_of(group.project), rule_url_base=rule_url_base)
+        options = merge(options_of(group.project), rule_url_base=rule_url_base,
+                        base_ref=base_ref)
         command_line = Selection(_codes_list(select), _codes_list(ignore) or (),
                                  _codes_list(extend_select) or ())
         try:
@@ -228,7 +237,8 @@ def check(
         mode = FixMode(options.fix if fix is None else fix,
                        options.unsafe_fixes if unsafe_fixes is None else unsafe_fixes,
                        diff, show_fixes)
-        prepared.append(_Prepared(group, options, selected, version, load, mode))
+        prepared.append(_Prepared(group, options, selected, version, load, mode,
+                                  _comparison(options.base_ref, new_only)))
     if inputs.shows:
         show(inputs, [(each.settings(), each.group.paths) for each in prepared])
     fix_mode = _overall_mode(prepared)
@@ -254,6 +264,7 @@ def check(
         recorded = _write_baseline(write_baseline_file, result)
     if known is not None:
         result.findings = _new_findings(result, known)
+        result.compared = True
     if no_notices or inputs.fix_only:
         result.notices = []
     if inputs.fix_only:
@@ -288,6 +299,7 @@ class _Prepared:
     version: TargetVersion
     load: LoadSettings
     mode: FixMode
+    comparison: BaseComparison | None = None
 
     def settings(self) -> ResolvedSettings:
         """What ``--show-settings`` prints for this project."""
@@ -343,16 +355,31 @@ class _Output:
         return self.color if self.file is None or self.color == "always" else "never"
 
 
+def _comparison(base_ref: str | None, new_only: bool) -> BaseComparison | None:
+    """``--base-ref`` (or ``base-ref`` in the configuration) with ``--new-only``."""
+    if base_ref is None:
+        if new_only:
+            _fail("--new-only needs --base-ref REF (or base-ref in [tool.celerylint])")
+        return None
+    return BaseComparison(BaseRequest(base_ref, new_only))
+
+
 def _run_logged(each: _Prepared, log: verbose_log.Log) -> RunResult:
     """Check one project; with ``--verbose`` say what and how long on stderr."""
     log.project(each.group.root, each.group.project.config, len(each.selected),
                 each.version.version)
     started = time.perf_counter()
-    result = run(list(each.group.paths), each.options, each.selected, each.version,
-                 each.group.root, each.load)
+    try:
+        result = run(list(each.group.paths), each.options, each.selected, each.version,
+                     each.group.root, each.load, each.comparison)
+    except GitError as exc:
+        _fail(f"--base-ref {each.options.base_ref}: {exc}")
     cache = result.model.project.cache
     log.checked(each.group.root, result.files_checked, len(cache.hits) if cache else 0,
                 len(result.findings), time.perf_counter() - started)
+    side = each.comparison.built if each.comparison is not None else None
+    if side is not None:
+        log.base(each.group.root, side.describe())
     return result
 
 
@@ -417,7 +444,7 @@ def _rechecker(each: _Prepared) -> Callable[[Path], RunResult]:
                    cache_dir=None if each.mode.diff else each.load.cache_dir)
     root, paths = each.group.root, list(each.group.paths)
     return lambda base: run(retarget(paths, root, base), each.options, each.selected,
-                            each.version, base, load)
+                            each.version, base, load, each.comparison)
 
 
 def _fix_each(prepared: Sequence[_Prepared], results: list[RunResult], mode: FixMode,
@@ -489,7 +516,7 @@ def _report(result: RunResult, output_format: str, statistics: bool, fixed: int 
     if output_format == "sarif":
         stream.write(sarif_report.render(result.root, result.findings,
                                              result.model.project.internal_errors,
-                                             result.notices, url_base))
+                                             result.notices, url_base, result.compared))
         return
     if output_format in ("github", "gitlab"):
         module = github_report if output_format == "github" else gitlab_report

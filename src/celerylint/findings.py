@@ -11,6 +11,7 @@ from typing import Literal
 
 Severity = Literal["error", "warning", "note"]
 SEVERITY_ORDER = {"note": 0, "warning": 1, "error": 2}
+MESSAGE_LIMIT = 160  # characters: the hard limit on a message (DESIGN.md: short messages)
 
 
 @dataclass(frozen=True, order=True)

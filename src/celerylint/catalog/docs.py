@@ -175,8 +175,12 @@ def _fix_text(spec: RuleSpec) -> str:
 def _render_example(spec: RuleSpec, example: Example) -> str:
     parts = [f"#### {_KIND_HEADING[example.kind]}: {example.title}"]
     command = _command(spec, example)
-    if example.args:
+    if example.command_args:
         parts.append(f"Checked with `{command}`.")
+    if example.base:
+        parts.append("At the base ref (the last commit):")
+        parts.extend(_render_files(example.base, {}))
+        parts.append("In the working tree:")
     findings = _findings_by_file(example)
     if example.kind == "bad":
         where = ", ".join(f"`{item}`" for item in example.expect)
@@ -191,7 +195,7 @@ def _render_example(spec: RuleSpec, example: Example) -> str:
 
 
 def _command(spec: RuleSpec, example: Example) -> str:
-    return " ".join(["celerylint check --select", spec.code, *example.args])
+    return " ".join(["celerylint check --select", spec.code, *example.command_args])
 
 
 def _unsafe_flag(spec: RuleSpec) -> str:

@@ -32,6 +32,9 @@ class Example:
 
     `expect` lists ``"file:line"`` of every finding a bad example produces; `fixed` holds
     the files as ``--fix`` must leave them; `args` are extra command-line options.
+    `base` holds the project at the base git ref: the example then runs in a git
+    repository whose last commit holds `base`, with `files` as the working tree (a base
+    file they do not list is deleted), checked with ``--base-ref HEAD``.
     """
 
     kind: ExampleKind
@@ -40,6 +43,12 @@ class Example:
     expect: tuple[str, ...] = ()
     fixed: Mapping[str, str] = field(default_factory=dict)
     args: tuple[str, ...] = ()
+    base: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def command_args(self) -> tuple[str, ...]:
+        """The example's own command-line options, ``--base-ref HEAD`` with a base."""
+        return (*self.args, "--base-ref", "HEAD") if self.base else self.args
 
 
 @dataclass(frozen=True)
@@ -89,6 +98,7 @@ def _example(raw: Mapping[str, Any], where: str) -> Example:
         expect=tuple(raw.get("expect", ())),
         fixed=dict(raw.get("fixed", {})),
         args=tuple(raw.get("args", ())),
+        base=dict(raw.get("base", {})),
     )
 
 

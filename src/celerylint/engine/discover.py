@@ -371,6 +371,27 @@ def project_files(root: Path, options: FileOptions, named: Sequence[Path] = ()) 
     return sorted({*found, *extra})
 
 
+def would_discover(root: Path, options: FileOptions, relpaths: Iterable[str]) -> list[str]:
+    """Those of the root-relative `relpaths` that `project_files` would take if they were
+    there (the files another version has and the working tree lacks): of a shape celerylint
+    reads, not excluded, not inside a nested project. ``.gitignore`` is not asked: a file
+    git tracked was not ignored."""
+    relpaths = sorted(relpaths)
+    if not relpaths:
+        return []
+    excludes = options.exclude if options.exclude is not None else DEFAULT_EXCLUDES
+    excluded = _Excludes((*excludes, *options.extend_exclude))
+    nested = [folder.relative_to(root).as_posix() + "/"
+              for folder in nested_projects(root, excludes, options.extend_exclude)]
+    wanted = []
+    for relpath in relpaths:
+        folder, _, name = relpath.rpartition("/")
+        if (_wanted(name, folder.rsplit("/", 1)[-1]) and not _path_excluded(excluded, relpath)
+                and not any(relpath.startswith(top) for top in nested)):
+            wanted.append(relpath)
+    return wanted
+
+
 def _named_files(root: Path, named: Sequence[Path]) -> list[str]:
     """The named paths that are files (or buffers) of a shape celerylint reads, inside
     `root`, as root-relative '/'-separated paths."""

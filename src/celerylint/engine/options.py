@@ -70,6 +70,7 @@ class FileOptions:
     fix: bool = False
     unsafe_fixes: bool = False
     rule_url_base: str | None = None
+    base_ref: str | None = None
 
 
 @dataclass(frozen=True)
@@ -175,6 +176,12 @@ def _url_base(value: object, key: _Key) -> str:
     return str(value)
 
 
+def _git_ref(value: object, key: _Key) -> str:
+    if not isinstance(value, str) or not value.strip() or value.startswith("-"):
+        raise key.wrong('a git ref such as "origin/main" or "HEAD"', value)
+    return value
+
+
 _Reader = Callable[[object, _Key], Any]
 _KEYS: dict[str, tuple[str, _Reader]] = {
     "select": ("select", _selectors),
@@ -192,6 +199,7 @@ _KEYS: dict[str, tuple[str, _Reader]] = {
     "fix": ("fix", _boolean),
     "unsafe-fixes": ("unsafe_fixes", _boolean),
     "rule-url-base": ("rule_url_base", _url_base),
+    "base-ref": ("base_ref", _git_ref),
 }
 
 

@@ -14,7 +14,7 @@ import os
 import stat
 from pathlib import Path
 
-from celerylint.engine.buffers import buffered
+from celerylint.engine.buffers import absent, buffered
 
 _KINDS = (
     (stat.S_ISFIFO, "a FIFO"),
@@ -53,6 +53,8 @@ def read_regular(path: Path) -> bytes:
     data = buffered(path)
     if data is not None:
         return data
+    if absent(path):
+        raise OSError(errno.ENOENT, "no such file or directory")
     reason = unreadable_reason(path)
     if reason is not None:
         raise OSError(errno.EINVAL, reason)

@@ -15,6 +15,7 @@ from celerylint.engine.discover import project_files
 from celerylint.engine.options import FileOptions
 from celerylint.facts.schema import ModuleFacts
 from celerylint.model.apps import App, find_apps
+from celerylint.model.cache import FactsCache
 from celerylint.model.celery_version import TargetVersion
 from celerylint.model.loading import LoadSettings, load_project
 from celerylint.model.names import TaskNames
@@ -24,12 +25,14 @@ from celerylint.model.tasks import Task, find_tasks
 
 @dataclass(frozen=True)
 class Model:
-    """What rules read: the project, its apps, its tasks and their names."""
+    """What rules read: the project, its apps, its tasks and their names; with
+    ``--base-ref``, also the project at the base (`base`)."""
 
     project: Project
     apps: list[App]
     tasks: list[Task]
     names: TaskNames
+    base: Base | None = None
 
     def production_apps(self) -> list[App]:
         """Apps outside test code, each once."""
@@ -39,11 +42,29 @@ class Model:
         """Tasks outside test code."""
         return [t for t in self.tasks if not self.project.is_test_path(t.path)]
 
+    def base_had(self, name: str) -> str | None:
+        """The base ref, when a production task of the base version (``--base-ref``)
+        registered `name`: a name that now names nothing was renamed or removed since."""
+        old = self.base.model if self.base is not None else None
+        if old is None or self.base is None:
+            return None
+        had = any(not old.project.is_test_path(task.path) for task in old.names.tasks(name))
+        return self.base.ref if had else None
+
     def production_modules(self) -> list[tuple[str, ModuleFacts]]:
         """(path, facts) of every loaded module outside test code, in path order."""
         project = self.project
         return [(path, project.modules[path]) for path in sorted(project.modules)
                 if not project.is_test_path(path)]
+
+
+@dataclass(frozen=True)
+class Base:
+    """The project at the base git ref (``--base-ref``): the ref as the user wrote it, and
+    its model, None when the project did not exist there yet (every task is new)."""
+
+    ref: str
+    model: Model | None
 
 
 # Files a rule needs loaded beyond what apps and tasks load (e.g. the helpers task
@@ -57,9 +78,18 @@ def build_model(root: Path, options: FileOptions, version: TargetVersion,
     """Load every file under `root` (and the files the user `named`, see
     `project_files`), link apps and tasks, load what `needs` ask for, and freeze the
     project."""
-    files = project_files(root, options, named)
+    return build_files(root, project_files(root, options, named), options, version, load,
+                       needs)
+
+
+def build_files(root: Path, files: Sequence[str], options: FileOptions,
+                version: TargetVersion, load: LoadSettings | None = None,
+                needs: Iterable[Need] = (), cache: FactsCache | None = None) -> Model:
+    """`build_model` of the given root-relative `files` (``--base-ref`` lists the base's),
+    with `cache` in place of the one `load` names when given."""
     project = load_project(root, files, version, options.test_patterns,
-                           options.task_decorators, options.django_settings_module, load)
+                           options.task_decorators, options.django_settings_module, load,
+                           cache)
     return link(project, needs, load.jobs if load else 1)
 
 

@@ -17,6 +17,7 @@ file; an unchanged install keeps the same key in every process, so warm runs sta
 from __future__ import annotations
 
 import contextlib
+import copy
 import dataclasses
 import functools
 import hashlib
@@ -158,6 +159,7 @@ class FactsCache:
         self._states: dict[str, Any] = {}
         self._fresh_states: dict[str, Any] = {}
         self._dirty = False
+        self.writable = True
         self.hits: set[str] = set()  # files taken from the cache (``--verbose`` counts them)
         remove_stale(directory, _LEFTOVER)  # a run killed while saving left its file
         self._load()
@@ -196,8 +198,17 @@ class FactsCache:
             self.hits.add(path)
         return result
 
+    def reader(self) -> FactsCache:
+        """This cache for reading only: another version of the project (``--base-ref``)
+        takes the entries its files match and never replaces those of the working tree
+        (entries are kept per path, so a base version written back would evict them)."""
+        view = copy.copy(self)
+        view.writable = False
+        view.hits = set()
+        return view
+
     def put(self, key: str, result: FileResult) -> None:
-        if result.internal_error is None:
+        if self.writable and result.internal_error is None:
             self._fresh[result.path] = {"key": key, "result": result}
             self._dirty = True
 
@@ -211,11 +222,15 @@ class FactsCache:
         return dict(deps), state
 
     def put_state(self, module: str, deps: dict[str, str], state: ModuleState) -> None:
+        if not self.writable:
+            return
         self._fresh_states[module] = {"deps": dict(deps), "state": state}
         self._dirty = True
 
     def save(self) -> None:
         """Write the entries of this run (files gone from the project are dropped)."""
+        if not self.writable:
+            return
         if not self._dirty and self._fresh.keys() == self._entries.keys() and (
                 self._fresh_states.keys() == self._states.keys()):
             return

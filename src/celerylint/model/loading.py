@@ -37,9 +37,11 @@ def load_project(
     task_decorators: Sequence[str] = (),
     django_settings_module: str | None = None,
     settings: LoadSettings | None = None,
+    cache: FactsCache | None = None,
 ) -> Project:
     """Read every file of the project: Python facts (prefiltered, cached, in parallel)
-    and worker commands."""
+    and worker commands; `cache` (a read-only view for ``--base-ref``) stands in for the
+    cache `settings` names."""
     settings = settings or LoadSettings()
     names = module_names(files)
     project = Project(
@@ -54,7 +56,9 @@ def load_project(
     )
     decorator_names = sorted({d.rsplit(".", 1)[-1] for d in task_decorators})
     project.prefilter = settings.prefilter
-    if settings.cache_dir is not None:
+    if cache is not None:
+        project.cache = cache
+    elif settings.cache_dir is not None:
         project.cache = FactsCache(settings.cache_dir, ",".join(decorator_names))
     _load_python(project, [p for p in files if p.endswith(".py")], decorator_names, settings)
     for path in files:

@@ -27,6 +27,7 @@ UNKNOWN_CONFIG = "unknown-config"
 MISSING_SETTINGS = "missing-settings"
 NO_APP = "no-app"
 UNLINKED_TASKS = "unlinked-tasks"
+NO_BASE_PROJECT = "no-base-project"  # --base-ref: the project is new since the base
 _CAUSE = {UNKNOWN_CONFIG: CONFIG, MISSING_SETTINGS: CONFIG, NO_APP: APP, UNLINKED_TASKS: APP}
 
 _SETTINGS_FIX = ("Set django-settings-module in [tool.celerylint] to the settings module "
@@ -47,8 +48,9 @@ class Notice:
 
     @property
     def level(self) -> str:
-        """``note`` for what is normal (a library without an app), else ``warning``."""
-        return "note" if self.kind == NO_APP else "warning"
+        """``note`` for what is normal (a library without an app, a project newer than
+        the base ref), else ``warning``."""
+        return "note" if self.kind in (NO_APP, NO_BASE_PROJECT) else "warning"
 
     def where(self) -> str:
         """``path:row``, or empty when the notice has no file."""

@@ -37,6 +37,7 @@ from celerylint.model.loading import LoadSettings
 from celerylint.model.notices import Notice, notices
 from celerylint.model.project import Project
 from celerylint.pipeline.apply import remove_leftovers
+from celerylint.pipeline.base_ref import COMPARING, BaseComparison, BaseInputs
 
 
 @dataclass
@@ -50,6 +51,7 @@ class RunResult:
     suppressed: int = 0
     targets: list[str] = field(default_factory=list)
     notices: list[Notice] = field(default_factory=list)  # blind spots (never the exit code)
+    compared: bool = False  # only the findings new since a base (--new-only)
 
 
 @dataclass(frozen=True)
@@ -107,7 +109,8 @@ def combine(results: Sequence[RunResult]) -> RunResult:
              else n for result in results for n in result.notices]
     return RunResult(sorted(findings, key=Finding.sort_key), first.model, base,
                      sum(r.files_checked for r in results), sum(r.suppressed for r in results),
-                     [_rebased(r.root / t, base) for r in results for t in r.targets], notes)
+                     [_rebased(r.root / t, base) for r in results for t in r.targets], notes,
+                     any(r.compared for r in results))
 
 
 def _rebased(path: Path, base: Path) -> str:
@@ -155,21 +158,42 @@ def run(
     version: TargetVersion | None = None,
     root: Path | None = None,
     load: LoadSettings | None = None,
+    comparison: BaseComparison | None = None,
 ) -> RunResult:
-    """Check the project that holds `paths`; report findings in `paths` only."""
+    """Check the project that holds `paths`; report findings in `paths` only (with
+    `comparison`, ``--base-ref``: beside the base's model, and with ``--new-only`` only
+    the findings the base did not have). GitError when the base cannot be read."""
     root = root or find_project_root(list(paths))
     version = version or target_version(root, options, None)
     model = build_model(root, options, version, load, selected, paths)
     remove_leftovers(root, model.project.files)  # of a --fix killed mid-write
+    side = None
+    if comparison is not None:
+        side = comparison.side(model, BaseInputs(
+            options, version, load, needs_of(selected),
+            lambda base: base_findings(base, options, selected - COMPARING), selected))
+        model = side.attach(model)
     targets = relative_targets(root, paths)
     step = load.rules_progress if load is not None else None
     raw = [f for f in check_model(model, options, selected, step) if under(f.path, targets)]
     shown, suppressed = apply_noqa(model.project, raw, selected)
     shown = [f for f in shown if under(f.path, targets)]
+    new_only = comparison is not None and comparison.request.new_only
+    if side is not None and new_only:
+        shown = side.new_only(root, shown)
     model.project.save_cache()
     checked = sum(1 for p in model.project.files if p.endswith(".py") and under(p, targets))
+    notes = notices_of(model, selected)
+    if side is not None and side.notice is not None:
+        notes.append(side.notice)
     return RunResult(sorted(shown, key=Finding.sort_key), model, root, checked, suppressed,
-                     targets, notices_of(model, selected))
+                     targets, notes, new_only)
+
+
+def base_findings(model: Model, options: FileOptions, selected: frozenset[str]
+                  ) -> list[Finding]:
+    """Every finding of the base version (``--new-only`` compares with them)."""
+    return apply_noqa(model.project, check_model(model, options, selected), selected)[0]
 
 
 def notices_of(model: Model, selected: frozenset[str]) -> list[Notice]:

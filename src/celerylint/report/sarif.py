@@ -44,16 +44,22 @@ _SECURITY_FAMILY = "CEL1"
 
 
 def render(root: Path, findings: Sequence[Finding], internal_errors: Sequence[str] = (),
-           notices: Sequence[Notice] = (), url_base: str | None = None) -> str:
+           notices: Sequence[Notice] = (), url_base: str | None = None,
+           compared: bool = False) -> str:
     """The SARIF log of one run, as JSON text (one run; ``results`` is ``[]`` when clean).
     Blind spots (`notices`) are ``toolExecutionNotifications`` of the invocation; rules
-    link to docs/rules.md at `url_base` (``rule-url-base``) when one is configured."""
+    link to docs/rules.md at `url_base` (``rule-url-base``) when one is configured.
+    `compared`: the findings are those new since a base (``--new-only``, ``--baseline``),
+    so each result's ``baselineState`` is ``new``."""
     catalog = load_catalog()
     index = {code: position for position, code in enumerate(catalog)}
     base = repository_root(root)
     prints = fingerprints(root, findings)
     results = [_result(root, base, finding, index[finding.code], fingerprint)
                for finding, fingerprint in zip(findings, prints)]
+    if compared:
+        for result in results:
+            result["baselineState"] = "new"
     run = {
         "tool": {"driver": _driver(catalog.values(), url_base)},
         "invocations": [_invocation(internal_errors, [_notification(root, base, notice)

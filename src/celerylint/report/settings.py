@@ -74,6 +74,8 @@ def _project_lines(each: ResolvedSettings) -> list[str]:
         ("cache-dir", _relative(each.cache_dir) if each.cache_dir is not None else None),
         ("fix", each.fix),
         ("unsafe-fixes", each.unsafe_fixes),
+        ("rule-url-base", options.rule_url_base),
+        ("base-ref", options.base_ref),
     ]
     return [f"{key} = {json.dumps(value, ensure_ascii=False)}" for key, value in values]
 

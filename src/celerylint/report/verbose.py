@@ -40,3 +40,7 @@ class Log:
         self.line(f"{_shown(root)}: {files} file{'s' if files != 1 else ''} checked "
                   f"({cached} from the cache), {findings} "
                   f"finding{'s' if findings != 1 else ''}, in {seconds:.2f}s")
+
+    def base(self, root: Path, description: str) -> None:
+        """``--base-ref``: which commit the project was compared with, and what it cost."""
+        self.line(f"{_shown(root)}: {description}")

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from celerylint.checks.bodies.helpers import CALLED_HELPERS, reached_helpers
 from celerylint.checks.registry import Rule
 from celerylint.facts.schema import BodyEvent
-from celerylint.findings import Finding, Span
+from celerylint.findings import MESSAGE_LIMIT, Finding, Span
 from celerylint.model.build import Model
 from celerylint.model.project import Project
 from celerylint.model.tasks import Task
@@ -19,7 +19,6 @@ REDIS_FACTORIES = {
     "redis.cluster.RedisCluster", "django_redis.get_redis_connection",
 }
 DJANGO_CACHES = {"django.core.cache.cache", "django.core.cache.caches[]"}
-_LIMIT = 160  # characters of a message
 _HINT = ("Make it idempotent: record the task id that counted, or write an absolute value "
          "computed from the source of truth.")
 
@@ -61,9 +60,9 @@ def _message(task: Task, chain: tuple[str, ...], event: BodyEvent) -> str:
     for head in heads:
         for what in shown:
             message = f"{head}: {what} repeats on retry/redelivery"
-            if len(message) <= _LIMIT:
+            if len(message) <= MESSAGE_LIMIT:
                 return message
-    return message[:_LIMIT - 1] + "…"
+    return message[:MESSAGE_LIMIT - 1] + "…"
 
 
 def _counts(project: Project, event: BodyEvent) -> bool:

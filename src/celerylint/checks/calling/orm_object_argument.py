@@ -13,12 +13,11 @@ from celerylint.checks.calling.receivers import (
 )
 from celerylint.checks.registry import Rule
 from celerylint.facts.schema import CallSite
-from celerylint.findings import Finding
+from celerylint.findings import MESSAGE_LIMIT, Finding
 from celerylint.model.build import Model
 from celerylint.model.tasks import Option, Task, app_option, setting_option, task_option
 
 _SIGNATURES = {"s", "si", "signature"}  # nothing is sent until the signature is
-_LIMIT = 160  # characters of a message
 _HINT = "Pass the primary key, and fetch the object inside the task."
 _DELETED_HINT = "Pass the fields the task needs: the deleted row cannot be fetched again."
 # The evidence of a delete signal's instance (`post_delete`, `pre_delete/post_save`...).
@@ -36,11 +35,11 @@ def _message(label: str, consequence: str, evidence: str) -> str:
     clauses = evidence.split("; ")
     shown = clauses[:1]
     for clause in clauses[1:]:
-        if len(head) + len("; ".join([*shown, clause])) + 3 > _LIMIT:
+        if len(head) + len("; ".join([*shown, clause])) + 3 > MESSAGE_LIMIT:
             return head + "; ".join(shown) + "; …"
         shown.append(clause)
     message = head + "; ".join(shown)
-    return message if len(message) <= _LIMIT else message[:_LIMIT - 1] + "…"
+    return message if len(message) <= MESSAGE_LIMIT else message[:MESSAGE_LIMIT - 1] + "…"
 
 
 def is_deleted_instance(evidence: str) -> bool:

@@ -14,6 +14,7 @@ from celerylint.facts.schema import CallInfo, CallShape, CallSite, Parameters
 from celerylint.findings import Finding, Span
 from celerylint.model.apps import App
 from celerylint.model.build import Model
+from celerylint.model.parameters import call_parameters
 from celerylint.model.tasks import Option, Task, own_option
 
 _COMPLETE = {"delay", "apply_async"}  # the call sends the message: every argument is there
@@ -47,7 +48,7 @@ def signature_of(model: Model, task: Task) -> Parameters | None:
     or a wrapper may inject parameters, ``*args``/``**kwargs`` take anything."""
     if converts_arguments(task) or _typing(model, task) is not True:
         return None
-    params = _function_signature(task)
+    params = call_parameters(task)
     if params is None or params.varargs or params.varkw:
         return None
     return params
@@ -75,38 +76,6 @@ def _creation(model: Model, app: App) -> CallInfo | None:
         return None
     calls = [a.call for a in facts.call_assigns] + [f.call for f in facts.factories]
     return next((call for call in calls if call.span == app.span), None)
-
-
-def _function_signature(task: Task) -> Parameters | None:
-    facts = task.facts
-    if facts is None or task.wrapper is not None or facts.signature is None:
-        return None
-    if any(decorator != task.decorator for decorator in facts.decorators):
-        return None  # a project decorator may add or consume parameters
-    bound = _bind(task)
-    if bound is False:
-        return facts.signature
-    params = facts.signature
-    if bound is not True or not params.positional:
-        return None
-    return Parameters(params.positional[1:], max(0, params.positional_only - 1),
-                      min(params.defaults, len(params.positional) - 1), params.keyword_only,
-                      params.required_keyword_only, params.varargs, params.varkw)
-
-
-def _bind(task: Task) -> object:
-    """``bind=`` of the decorator, else of its alias; Celery reads it only when it makes
-    the task (``run`` is the function, or a method taking the task), so neither a class
-    attribute nor ``task_annotations`` can change it."""
-    for call in (task.decorator, task.alias.assign.call if task.alias else None):
-        if call is None:
-            continue
-        if "bind" in call.keywords:
-            value = call.keywords["bind"]
-            return value.data if value.known else _UNKNOWN
-        if call.has_splat:
-            return _UNKNOWN
-    return False
 
 
 def _count(n: int, what: str) -> str:

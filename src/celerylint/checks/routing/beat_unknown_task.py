@@ -41,17 +41,19 @@ class BeatUnknownTask(Rule):
         closest = model.names.closest(name)
         hint = (f"Use the registered name {closest!r}." if closest else
                 "Use the name the task is registered under, or remove the entry.")
-        message = _message(entry.key, name, closest)
+        message = _message(entry.key, name, closest, model.base_had(name))
         if entry.binding is not None:
             message, hint = mark_assumed(message, hint, entry.app.config, [entry.binding])
         return Finding(self.code, message, entry.path, span, hint=hint)
 
 
-def _message(key: str | None, name: str, closest: str | None) -> str:
+def _message(key: str | None, name: str, closest: str | None, base: str | None) -> str:
     """What is wrong, with the entry's key and the closest name while the message stays
-    within the length limit (the hint names the closest name in any case)."""
+    within the length limit (the hint names the closest name in any case); with
+    ``--base-ref``, that the task existed at the `base` ref."""
     suggestion = f"; did you mean {closest!r}?" if closest else ""
-    wrong = f"runs task {name!r}, which is not defined"
+    wrong = (f"runs task {name!r}, which existed at {base} but is not defined now" if base
+             else f"runs task {name!r}, which is not defined")
     for message in (f"beat entry {key!r} {wrong}{suggestion}" if key else "",
                     f"beat entry {wrong}{suggestion}", f"beat entry {wrong}"):
         if message and len(message) <= _MESSAGE_LIMIT:

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from celerylint.checks.registry import Rule
 from celerylint.checks.routing.sending import QueueUse, queue_uses, settings_bindings
-from celerylint.findings import Finding
+from celerylint.findings import MESSAGE_LIMIT, Finding
 from celerylint.model.apps import App
 from celerylint.model.build import Model
 from celerylint.model.config import mark_assumed
@@ -17,7 +17,6 @@ from celerylint.model.workers import WorkerCommand
 
 _HINT = "Add the queue to a worker's -Q list, or send the tasks to a queue a worker consumes."
 _SHOWN = 3  # worker commands named in a message
-_LIMIT = 160  # the hard limit on a message's length
 _SETTINGS = ("task_queues", "task_default_queue", "task_routes")
 
 
@@ -48,7 +47,7 @@ def _message(use: QueueUse, workers: list[WorkerCommand]) -> str:
     read = f"worker commands read: {_read(workers)}"
     for message in (f"no worker consumes queue {use.queue!r} ({use.what}); {read}",
                     f"no worker consumes queue {use.queue!r}; {read}"):
-        if len(message) <= _LIMIT:
+        if len(message) <= MESSAGE_LIMIT:
             return message
     return f"no worker consumes queue {use.queue!r} ({len(workers)} worker commands read)"
 

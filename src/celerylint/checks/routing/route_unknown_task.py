@@ -9,17 +9,19 @@ from celerylint.checks.routing.sending import route_is_stale
 from celerylint.findings import Finding
 from celerylint.model.build import Model
 from celerylint.model.config import mark_assumed
-from celerylint.model.names import TaskNames
 from celerylint.model.routing import Route, app_routes
 
 _HINT = "Correct the task name, or remove the route if the task is gone."
 
 
-def _message(names: TaskNames, route: Route) -> str:
+def _message(model: Model, route: Route) -> str:
+    """What is wrong; with ``--base-ref``, that the name was a task's at the base."""
     if route.glob:
         return f"task_routes pattern {route.key!r} matches no task of the project"
-    message = f"task_routes key {route.key!r} names no task of the project"
-    close = names.closest(route.key)
+    ref = model.base_had(route.key)
+    message = (f"task_routes key {route.key!r} was a task at {ref} but names none now" if ref
+               else f"task_routes key {route.key!r} names no task of the project")
+    close = model.names.closest(route.key)
     return f"{message}; did you mean {close!r}?" if close else message
 
 
@@ -42,6 +44,6 @@ class RouteUnknownTask(Rule):
                 if route_is_stale(model.names, route):
                     bindings = [b for b in app.config.certain("task_routes")
                                 if b.path == route.path]
-                    message, hint = mark_assumed(_message(model.names, route), _HINT,
+                    message, hint = mark_assumed(_message(model, route), _HINT,
                                                  app.config, bindings)
                     yield Finding(self.code, message, route.path, route.span, hint=hint)

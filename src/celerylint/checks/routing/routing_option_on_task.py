@@ -9,11 +9,10 @@ from collections.abc import Iterator
 from celerylint.checks.registry import Rule
 from celerylint.checks.routing.sending import ROUTING_OPTIONS, OptionPlace, option_places
 from celerylint.facts.values import render
-from celerylint.findings import Finding, Severity
+from celerylint.findings import MESSAGE_LIMIT, Finding, Severity
 from celerylint.model.build import Model
 from celerylint.model.tasks import Task
 
-_LIMIT = 160  # the hard limit on a message's length
 _HINT = "Remove the option from the task and add the task_routes entry to the app's config."
 _WARNED_FROM = (5, 7)
 
@@ -41,7 +40,7 @@ def _message(place: OptionPlace, tasks: list[Task]) -> str:
         why = "deprecated in Celery 5.7, ignored in 6.0"
     for message in (f"{setting} {where}: {why}; {entry}", f"{setting} {where}: {entry}",
                     f"{setting}: {entry}"):
-        if len(message) <= _LIMIT:
+        if len(message) <= MESSAGE_LIMIT:
             return message
     return f"{setting} {where}: {why}; use task_routes"
 

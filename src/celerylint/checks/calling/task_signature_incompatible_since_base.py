@@ -1,0 +1,130 @@
+"""CEL407 task-signature-incompatible-since-base: a task registered under the same name at
+the base ref and now, whose new parameters cannot bind every message the old ones
+accepted (``--base-ref`` only)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from celerylint.checks.calling.receivers import converts_arguments
+from celerylint.checks.calling.since_base import compared, production_by_name
+from celerylint.checks.registry import Rule
+from celerylint.facts.schema import Parameters
+from celerylint.findings import MESSAGE_LIMIT, Finding
+from celerylint.model.build import Model
+from celerylint.model.parameters import call_parameters, signature_text
+from celerylint.model.tasks import Task
+
+_TYPE_ERROR = "queued messages fail with TypeError"
+_SWAPPED = "queued messages run with swapped values"
+_HINT = ("Keep the old call working for one release (a default, **kwargs, or a new task "
+         "name), or drain the queue before deploying.")
+
+
+def _keywordable(params: Parameters) -> list[str]:
+    """The parameters a call may pass by keyword."""
+    return [*params.positional[params.positional_only:], *params.keyword_only]
+
+
+def _required(params: Parameters) -> list[str]:
+    """The parameters every call must pass."""
+    first_default = len(params.positional) - params.defaults
+    return [*params.positional[:first_default], *params.required_keyword_only]
+
+
+def _removed(old: Parameters, new: Parameters) -> list[str]:
+    """What no longer binds: parameters gone (unless ``*args``/``**kwargs`` take their
+    values), and ``*args``/``**kwargs`` themselves."""
+    problems = []
+    names = {*new.positional, *new.keyword_only}
+    fewer_slots = len(new.positional) < len(old.positional) and not new.varargs
+    for name in [*old.positional, *old.keyword_only]:
+        if name in names:
+            continue
+        by_keyword = name in _keywordable(old) and not new.varkw
+        by_position = name in old.positional and fewer_slots
+        if by_keyword or by_position:
+            problems.append(f"no longer takes {name!r}")
+    if old.varargs and not new.varargs:
+        problems.append("no longer takes *args")
+    if old.varkw and not new.varkw:
+        problems.append("no longer takes **kwargs")
+    return problems
+
+
+def _moved(old: Parameters, new: Parameters) -> list[str]:
+    """Parameters that old positional calls or keyword calls no longer reach."""
+    problems = []
+    for name in old.positional:
+        if name in new.keyword_only:
+            problems.append(f"made {name!r} keyword-only")
+    for name in _keywordable(old):
+        if name in new.positional[:new.positional_only] and not new.varkw:
+            problems.append(f"made {name!r} positional-only")
+    return problems
+
+
+def _needed(old: Parameters, new: Parameters) -> list[str]:
+    """Parameters every new call must pass that old calls could leave out."""
+    old_names = {*old.positional, *old.keyword_only}
+    old_required = set(_required(old))
+    problems = []
+    for name in _required(new):
+        if name not in old_names:
+            problems.append(f"now needs {name!r}")
+        elif name not in old_required:
+            problems.append(f"made {name!r} required")
+    return problems
+
+
+def _reordered(old: Parameters, new: Parameters) -> bool:
+    """Does a parameter old calls could pass by position sit at another position now?"""
+    return any(name in new.positional and new.positional.index(name) != index
+               for index, name in enumerate(old.positional))
+
+
+def incompatibilities(old: Parameters, new: Parameters) -> tuple[list[str], bool]:
+    """(what breaks old messages with a TypeError, whether values are silently swapped)."""
+    return [*_needed(old, new), *_removed(old, new), *_moved(old, new)], _reordered(old, new)
+
+
+def _message(head: str, change: str, consequence: str) -> str:
+    """With both signatures when they fit in a message, else without; cut if still long."""
+    for message in (f"{head} ({change}): {consequence}", f"{head}: {consequence}"):
+        if len(message) <= MESSAGE_LIMIT:
+            return message
+    return message[:MESSAGE_LIMIT - 1] + "…"
+
+
+def _parameters(task: Task) -> Parameters | None:
+    return None if converts_arguments(task) else call_parameters(task)
+
+
+class TaskSignatureIncompatibleSinceBase(Rule):
+    """Messages queued by the old code must bind to the new signature."""
+
+    code = "CEL407"
+
+    def check(self, model: Model) -> Iterator[Finding]:
+        old_model = compared(model)
+        if old_model is None or model.base is None:
+            return
+        ref = model.base.ref
+        before = production_by_name(old_model)
+        for name, tasks in sorted(production_by_name(model).items()):
+            olds = before.get(name, [])
+            if len(tasks) != 1 or len(olds) != 1:
+                continue  # new, or a duplicate name (CEL608): which one runs is unknown
+            new_task, old_task = tasks[0], olds[0]
+            old, new = _parameters(old_task), _parameters(new_task)
+            if old is None or new is None:
+                continue
+            problems, swapped = incompatibilities(old, new)
+            if not problems and not swapped:
+                continue
+            what = " and ".join(problems) if problems else "reordered parameters"
+            change = (f"{signature_text(old_task.function, old)} → "
+                      f"{signature_text(new_task.function, new)}")
+            message = _message(f"task {name!r} {what} since {ref}", change,
+                               _TYPE_ERROR if problems else _SWAPPED)
+            yield Finding(self.code, message, new_task.path, new_task.span, hint=_HINT)

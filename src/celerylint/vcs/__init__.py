@@ -1,0 +1,1 @@
+"""Other versions of the project, read from version control (``--base-ref``)."""
