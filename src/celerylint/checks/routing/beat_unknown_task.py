@@ -47,7 +47,8 @@ class BeatUnknownTask(Rule):
         return Finding(self.code, message, entry.path, span, hint=hint)
 
 
-def _message(key: str | None, name: str, closest: str | None, base: str | None) -> str:
+def _message(key: str | None, name: str, closest: str | None, base: str | None = None
+             ) -> str:
     """What is wrong, with the entry's key and the closest name while the message stays
     within the length limit (the hint names the closest name in any case); with
     ``--base-ref``, that the task existed at the `base` ref."""
