@@ -482,7 +482,7 @@ def test_rules_lists_every_rule_as_json(tmp_path: Path) -> None:
     run = invoke_celerylint(["rules", "--output-format", "json"], tmp_path)
     assert run.code == 0
     rules = json.loads(run.stdout)
-    assert len(rules) == 46
+    assert len(rules) == 48
     by_code = {rule["code"]: rule for rule in rules}
     assert list(by_code) == sorted(by_code)
     assert set(by_code) == {
@@ -491,7 +491,7 @@ def test_rules_lists_every_rule_as_json(tmp_path: Path) -> None:
         "CEL201", "CEL202", "CEL203", "CEL204", "CEL205", "CEL206", "CEL207", "CEL208",
         "CEL209", "CEL210", "CEL211", "CEL212", "CEL213",
         "CEL301", "CEL302", "CEL303", "CEL304",
-        "CEL401", "CEL402", "CEL403", "CEL404", "CEL405",
+        "CEL401", "CEL402", "CEL403", "CEL404", "CEL405", "CEL406", "CEL407",
         "CEL501", "CEL502",
         "CEL601", "CEL602", "CEL603", "CEL604", "CEL605", "CEL606", "CEL607", "CEL608",
         "CEL609",
