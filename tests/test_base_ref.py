@@ -111,6 +111,11 @@ CHANGES = [
            [("CEL407", "proj/tasks.py:4", "task 'proj.tasks.charge' no longer takes 'amount' "
              "since HEAD (charge(order_id, amount) → charge(order_id)): queued messages fail "
              "with TypeError")]),
+    Change("several changes in one signature", {"proj/tasks.py": TASKS.replace(
+        "def charge(order_id, amount):\n    return order_id, amount",
+        "def charge(order_id, by, date):\n    return order_id, by, date")},
+           [("CEL407", "proj/tasks.py:4", "task 'proj.tasks.charge' now needs 'by' and 'date', "
+             "no longer takes 'amount' since HEAD: queued messages fail with TypeError")]),
     Change("reordered positional parameters", {"proj/tasks.py": TASKS.replace(
         "def charge(order_id, amount)", "def charge(amount, order_id)")},
            [("CEL407", "proj/tasks.py:4", "task 'proj.tasks.charge' reordered parameters "

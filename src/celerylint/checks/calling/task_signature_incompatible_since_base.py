@@ -32,10 +32,17 @@ def _required(params: Parameters) -> list[str]:
     return [*params.positional[:first_default], *params.required_keyword_only]
 
 
-def _removed(old: Parameters, new: Parameters) -> list[str]:
+# One way old calls break: what the new signature did ("no longer takes {}"), and to what
+# (a parameter's name quoted, or ``*args``/``**kwargs`` as written).
+Problem = tuple[str, str]
+_NEEDS, _REQUIRED, _GONE = "now needs {}", "made {} required", "no longer takes {}"
+_KEYWORD_ONLY, _POSITIONAL_ONLY = "made {} keyword-only", "made {} positional-only"
+
+
+def _removed(old: Parameters, new: Parameters) -> list[Problem]:
     """What no longer binds: parameters gone (unless ``*args``/``**kwargs`` take their
     values), and ``*args``/``**kwargs`` themselves."""
-    problems = []
+    problems: list[Problem] = []
     names = {*new.positional, *new.keyword_only}
     fewer_slots = len(new.positional) < len(old.positional) and not new.varargs
     for name in [*old.positional, *old.keyword_only]:
@@ -44,36 +51,36 @@ def _removed(old: Parameters, new: Parameters) -> list[str]:
         by_keyword = name in _keywordable(old) and not new.varkw
         by_position = name in old.positional and fewer_slots
         if by_keyword or by_position:
-            problems.append(f"no longer takes {name!r}")
+            problems.append((_GONE, repr(name)))
     if old.varargs and not new.varargs:
-        problems.append("no longer takes *args")
+        problems.append((_GONE, "*args"))
     if old.varkw and not new.varkw:
-        problems.append("no longer takes **kwargs")
+        problems.append((_GONE, "**kwargs"))
     return problems
 
 
-def _moved(old: Parameters, new: Parameters) -> list[str]:
+def _moved(old: Parameters, new: Parameters) -> list[Problem]:
     """Parameters that old positional calls or keyword calls no longer reach."""
-    problems = []
+    problems: list[Problem] = []
     for name in old.positional:
         if name in new.keyword_only:
-            problems.append(f"made {name!r} keyword-only")
+            problems.append((_KEYWORD_ONLY, repr(name)))
     for name in _keywordable(old):
         if name in new.positional[:new.positional_only] and not new.varkw:
-            problems.append(f"made {name!r} positional-only")
+            problems.append((_POSITIONAL_ONLY, repr(name)))
     return problems
 
 
-def _needed(old: Parameters, new: Parameters) -> list[str]:
+def _needed(old: Parameters, new: Parameters) -> list[Problem]:
     """Parameters every new call must pass that old calls could leave out."""
     old_names = {*old.positional, *old.keyword_only}
     old_required = set(_required(old))
-    problems = []
+    problems: list[Problem] = []
     for name in _required(new):
         if name not in old_names:
-            problems.append(f"now needs {name!r}")
+            problems.append((_NEEDS, repr(name)))
         elif name not in old_required:
-            problems.append(f"made {name!r} required")
+            problems.append((_REQUIRED, repr(name)))
     return problems
 
 
@@ -83,9 +90,25 @@ def _reordered(old: Parameters, new: Parameters) -> bool:
                for index, name in enumerate(old.positional))
 
 
-def incompatibilities(old: Parameters, new: Parameters) -> tuple[list[str], bool]:
+def incompatibilities(old: Parameters, new: Parameters) -> tuple[list[Problem], bool]:
     """(what breaks old messages with a TypeError, whether values are silently swapped)."""
     return [*_needed(old, new), *_removed(old, new), *_moved(old, new)], _reordered(old, new)
+
+
+def _listing(names: list[str]) -> str:
+    """'a', 'a' and 'b', 'a', 'b' and 'c', or the first two and how many more."""
+    if len(names) > 3:
+        return f"{names[0]}, {names[1]} and {len(names) - 2} more"
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+def describe(problems: list[Problem]) -> str:
+    """The problems grouped by kind, in the order they were found: "now needs 'by' and
+    'date', no longer takes 'deleted_date'"."""
+    grouped: dict[str, list[str]] = {}
+    for kind, name in problems:
+        grouped.setdefault(kind, []).append(name)
+    return ", ".join(kind.format(_listing(names)) for kind, names in grouped.items())
 
 
 def _message(head: str, change: str, consequence: str) -> str:
@@ -122,7 +145,7 @@ class TaskSignatureIncompatibleSinceBase(Rule):
             problems, swapped = incompatibilities(old, new)
             if not problems and not swapped:
                 continue
-            what = " and ".join(problems) if problems else "reordered parameters"
+            what = describe(problems) if problems else "reordered parameters"
             change = (f"{signature_text(old_task.function, old)} → "
                       f"{signature_text(new_task.function, new)}")
             message = _message(f"task {name!r} {what} since {ref}", change,
