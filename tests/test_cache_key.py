@@ -46,7 +46,7 @@ INCREMENT = "downloads/tasks.py:9"
 # Appended to the copied increments module: the collector extract.py imports now finds
 # nothing, so no file has an increment event any more.
 NO_INCREMENTS = (
-    "\n\ndef function_events(node, source, imports):\n"
+    "\n\ndef function_events(node, source, imports, bodies=None):\n"
     "    return []\n"
 )
 

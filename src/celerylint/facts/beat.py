@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 from celerylint.facts.schema import CallInfo, PeriodicTask
 from celerylint.facts.values import CONSTRUCTORS
+from celerylint.facts.walk import children
 
 # Every origin the evaluator reads as a crontab construction.
 CRONTABS = frozenset(origin for origin, kind in CONSTRUCTORS.items() if kind == "crontab")
@@ -63,7 +64,7 @@ class BeatScan:
             # decorators run in the enclosing scope, the rest of a definition in its own
             inner = local | _bound_names(node) if isinstance(node, _SCOPES) else local
             pending.extend((child, local if child in decorators else inner, app)
-                           for child in reversed(list(ast.iter_child_nodes(node))))
+                           for child in reversed(children(node)))
 
     def call(self, node: ast.Call, local: frozenset[str], app: str | None) -> None:
         """Only the calls that matter are evaluated: the callee is checked first."""
@@ -150,7 +151,7 @@ def _scope_nodes(scope: ast.AST) -> Iterator[ast.AST]:
         node = stack.pop()
         yield node
         if not isinstance(node, _SCOPES):
-            stack.extend(ast.iter_child_nodes(node))
+            stack.extend(children(node))
 
 
 def _root(node: ast.AST) -> str | None:

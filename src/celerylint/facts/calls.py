@@ -33,9 +33,11 @@ from celerylint.facts.orm import (
     short,
 )
 from celerylint.facts.schema import Argument, CallShape, CallSite
-from celerylint.facts.scopes import Binding, Ctx, Scope, reaching, walk
+from celerylint.facts.scopes import Binding, Ctx, Scope, reaching
+from celerylint.facts.scopes import walk as scope_walk
 from celerylint.facts.transactions import atomic_calls
 from celerylint.facts.values import Evaluator
+from celerylint.facts.walk import walk
 from celerylint.findings import Span
 from celerylint.parsing.source import Position, SourceFile, node_start
 
@@ -68,9 +70,10 @@ class EvidenceScanner:
         hints = _hint_lines(self.source.text)
         if not hints:
             return []
-        calls = walk(tree, self.imports, hints, self._is_task_call)
+        calls = scope_walk(tree, self.imports, hints, self._is_task_call)
         self._tree = tree
-        self._atomic = (atomic_calls(tree, self.imports, self.evaluator)
+        self._atomic = (atomic_calls(tree, self.imports, self.evaluator,
+                                     sorted({call.lineno for call, _ in calls}))
                         if "atomic" in self.source.text else {})
         sites = [self._site(call, ctx) for call, ctx in calls]
         return sorted(sites, key=lambda site: site.span)
@@ -167,7 +170,7 @@ class EvidenceScanner:
         own origin), found once and only when a receiver is bound locally."""
         if self._imported is None:
             assert self._tree is not None
-            self._imported = {node_start(n) for n in ast.walk(self._tree)
+            self._imported = {node_start(n) for n in walk(self._tree)
                               if isinstance(n, (ast.Import, ast.ImportFrom))}
         return self._imported
 

@@ -18,10 +18,10 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Union
 
-from celerylint.facts.body import body_nodes
 from celerylint.facts.imports import ImportMap
 from celerylint.facts.schema import Chord, ResultRead, ResultWait, SignatureRef, TimedCall
 from celerylint.facts.values import Duration, Evaluator, Value, unknown
+from celerylint.facts.walk import TreeIndex
 from celerylint.findings import Span
 from celerylint.parsing.source import SourceFile
 
@@ -66,22 +66,24 @@ class CanvasFacts:
     result_waits: list[ResultWait] = field(default_factory=list)
 
 
-def collect(tree: ast.Module, nodes: list[ast.AST], source: SourceFile,
-            imports: ImportMap, evaluator: Evaluator) -> CanvasFacts:
-    """Chords, result reads and delayed calls of a module (`nodes`: its one walk)."""
+def collect(index: TreeIndex, source: SourceFile, imports: ImportMap, evaluator: Evaluator
+            ) -> CanvasFacts:
+    """Chords, result reads and delayed calls of a module (`index`: its one walk)."""
     found = CanvasFacts()
+    tree = index.tree
     wanted = {kind for kind, sign in _SIGNS.items() if sign.search(source.text)}
     if not wanted:
         return found
     names = _function_names(tree)
-    scopes: list[ast.AST] = [tree, *(n for n in nodes if isinstance(n, _FUNCTIONS))]
+    scopes: list[ast.AST] = [tree, *index.of(*_FUNCTIONS)]
     for scope in scopes:
         text = source.text if scope is tree else _segment(source, scope)
         kinds = {kind for kind in wanted if _SIGNS[kind].search(text)}
         if not (names.get(id(scope)) and kinds & {"results", "canvas"}):
             kinds.discard("waits")  # a wait counts in a named function, on what it made
         if kinds:
-            reader = _ScopeReader(scope, source, imports, evaluator, names.get(id(scope), ""))
+            reader = _ScopeReader(scope, index.body(scope), source, imports, evaluator,
+                                  names.get(id(scope), ""))
             reader.read(kinds, found)
     return found
 
@@ -110,13 +112,13 @@ def _segment(source: SourceFile, node: ast.AST) -> str:
 class _ScopeReader:
     """One scope: its single-assignment names, then what `read` is asked for."""
 
-    def __init__(self, scope: ast.AST, source: SourceFile, imports: ImportMap,
-                 evaluator: Evaluator, function: str) -> None:
+    def __init__(self, scope: ast.AST, nodes: list[ast.AST], source: SourceFile,
+                 imports: ImportMap, evaluator: Evaluator, function: str) -> None:
         self.source = source
         self.imports = imports
         self.evaluator = evaluator
         self.function = function
-        self.nodes = list(body_nodes(scope))
+        self.nodes = nodes
         self.bound = _single_bindings(scope, self.nodes)
         # module-level names are dotted origins (tasks, apps); only a function has locals
         self.local = isinstance(scope, _FUNCTIONS)

@@ -15,17 +15,18 @@ import ast
 import re
 from collections.abc import Iterator
 
-from celerylint.facts.body import body_nodes
-from celerylint.facts.canvas import FunctionNode, named_functions
+from celerylint.facts.canvas import named_functions
 from celerylint.facts.imports import ImportMap
 from celerylint.facts.schema import EventLoopCall
+from celerylint.facts.walk import Bodies, body_nodes
 from celerylint.parsing.source import SourceFile
 
 _RUNNERS = {"asyncio.run", "asyncio.runners.run"}
 _SIGN = re.compile(r"\brun_until_complete\s*\(|\brun\s*\(")
 
 
-def collect(tree: ast.Module, source: SourceFile, imports: ImportMap) -> list[EventLoopCall]:
+def collect(tree: ast.Module, source: SourceFile, imports: ImportMap,
+            bodies: Bodies = body_nodes) -> list[EventLoopCall]:
     """The event-loop calls of the module's functions and methods."""
     if "run_until_complete" not in source.text and "asyncio" not in source.text:
         return []
@@ -34,13 +35,13 @@ def collect(tree: ast.Module, source: SourceFile, imports: ImportMap) -> list[Ev
         text = "\n".join(source.lines[function.lineno - 1:function.end_lineno])
         if _SIGN.search(text):
             found.extend(EventLoopCall(name, call, source.span(node))
-                         for node, call in _loop_calls(function, imports))
+                         for node, call in _loop_calls(bodies(function), imports))
     return sorted(found, key=lambda call: call.span)
 
 
-def _loop_calls(function: FunctionNode, imports: ImportMap) -> Iterator[tuple[ast.Call, str]]:
+def _loop_calls(body: list[ast.AST], imports: ImportMap) -> Iterator[tuple[ast.Call, str]]:
     """(call, what it is) for each event-loop call of the function's own body."""
-    for node in body_nodes(function):
+    for node in body:
         if not isinstance(node, ast.Call):
             continue
         if isinstance(node.func, ast.Attribute) and node.func.attr == "run_until_complete":

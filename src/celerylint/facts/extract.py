@@ -14,7 +14,6 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 
 from celerylint.facts.beat import BeatScan, may_hold_beat
-from celerylint.facts.body import body_nodes
 from celerylint.facts.calls import EvidenceScanner
 from celerylint.facts.canvas import collect as collect_canvas
 from celerylint.facts.configuration import names_read
@@ -41,6 +40,7 @@ from celerylint.facts.schema import (
 from celerylint.facts.signatures import method_calls, parameters
 from celerylint.facts.task_options import class_reads, task_bodies
 from celerylint.facts.values import Evaluator, Value, unknown
+from celerylint.facts.walk import TreeIndex, children, walk
 from celerylint.findings import Span
 from celerylint.parsing.source import SourceFile
 
@@ -54,30 +54,30 @@ _ALWAYS_RUN = {"__init__", "on_init"}
 
 def extract(source: SourceFile, tree: ast.Module, module: str, is_package: bool) -> ModuleFacts:
     """The facts of one parsed module."""
-    nodes = list(ast.walk(tree))  # one walk; each pass below picks the nodes it needs
-    imports = collect_imports(tree, module, is_package, nodes)
+    index = TreeIndex(tree)  # one walk; each pass below picks the nodes it needs
+    imports = collect_imports(tree, module, is_package, index.of(ast.Import, ast.ImportFrom))
     facts = ModuleFacts(path=source.path, module=module, is_package=is_package)
     facts.star_imports = list(imports.star_imports)
     facts.imports = dict(imports.aliases)
-    extractor = _Extractor(source, imports, facts, _module_constants(tree))
-    extractor.wrapped(nodes)
+    extractor = _Extractor(source, imports, facts, _module_constants(tree), index)
+    extractor.wrapped(index.of(ast.Call))
     extractor.module_body(tree.body, conditional=False)
-    extractor.nested(nodes)
+    extractor.nested(index.of(ast.Assign, ast.Expr))
     facts.call_sites = EvidenceScanner(source, imports, extractor.evaluator).scan(tree)
-    facts.call_options = list(_call_options(nodes, source, extractor.evaluator))
-    facts.names_read = names_read(nodes)
-    facts.task_bodies = list(task_bodies(tree, source, extractor.evaluator))
+    facts.call_options = list(_call_options(index.of(ast.Call), source, extractor.evaluator))
+    facts.names_read = names_read(index.nodes)
+    facts.task_bodies = list(task_bodies(tree, source, extractor.evaluator, index.body))
     facts.class_reads = class_reads(tree, source)
     if may_hold_beat(source.text):
         beat = BeatScan(extractor.call_in_scope, imports.resolve_bound)
         beat.module(tree)
         facts.crontabs, facts.periodic_tasks = beat.crontabs, beat.periodic_tasks
-    facts.registration = collect_registration(tree, nodes, imports, source.text)
-    canvas = collect_canvas(tree, nodes, source, imports, extractor.evaluator)
+    facts.registration = collect_registration(tree, index.of(ast.Call), imports, source.text)
+    canvas = collect_canvas(index, source, imports, extractor.evaluator)
     facts.chords, facts.result_reads, facts.timed_calls = (
         canvas.chords, canvas.result_reads, canvas.timed_calls)
     facts.result_waits = canvas.result_waits
-    facts.event_loop_calls = collect_event_loops(tree, source, imports)
+    facts.event_loop_calls = collect_event_loops(tree, source, imports, index.body)
     return facts
 
 
@@ -119,8 +119,10 @@ class _Extractor:
         imports: ImportMap,
         facts: ModuleFacts,
         constants: dict[str, ast.expr | None],
+        index: TreeIndex,
     ) -> None:
         self.source = source
+        self.body = index.body
         self.imports = imports
         self.facts = facts
         self._constants = constants
@@ -351,7 +353,7 @@ class _Extractor:
                 params=params,
                 has_varargs=args.vararg is not None,
                 has_varkw=args.kwarg is not None,
-                events=tuple(function_events(node, self.source, self.imports))
+                events=tuple(function_events(node, self.source, self.imports, self.body))
                 if may_increment(text) else (),
                 calls=tuple(self._direct_calls(node)),
                 signature=parameters(args),
@@ -403,7 +405,7 @@ class _Extractor:
         method of `klass`, its first parameter stands for the instance."""
         applied = list({id(call): call for call in found}.values())  # closures reached twice
         local: set[str] = set()
-        for sub in ast.walk(node):
+        for sub in walk(node):
             if isinstance(sub, ast.Name) and not isinstance(sub.ctx, ast.Load):
                 local.add(sub.id)
             elif isinstance(sub, ast.arguments):
@@ -432,9 +434,9 @@ class _Extractor:
         splats = [[kw.value for kw in call.keywords if kw.arg is None] for call in applied]
         faithful = all(
             all(isinstance(v, ast.Name) and v.id == kwarg for v in found) for found in splats)
-        uses = sum(1 for n in ast.walk(node) if isinstance(n, ast.Name) and n.id == kwarg)
+        uses = sum(1 for n in walk(node) if isinstance(n, ast.Name) and n.id == kwarg)
         shadowed = any(isinstance(n, ast.arguments) and kwarg in _param_names(n)
-                       for n in ast.walk(node) if n is not node.args)
+                       for n in walk(node) if n is not node.args)
         passes = (kwarg is not None and faithful and not shadowed
                   and all(len(found) == 1 for found in splats) and uses == len(applied))
         opened = not same or not faithful or (kwarg is not None and not passes)
@@ -564,17 +566,17 @@ class _Extractor:
         if not _may_be_factory(self._text(node)):
             return  # the common case, decided from the text without walking the body
         params = _param_names(node.args)
-        returns = [n for n in body_nodes(node) if isinstance(n, ast.Return)]
+        returns = [n for n in self.body(node) if isinstance(n, ast.Return)]
         if not returns or not all(isinstance(r.value, ast.Name) for r in returns):
             return
         names = {r.value.id for r in returns if isinstance(r.value, ast.Name)}
         if len(names) != 1:
             return
         var = names.pop()
-        stores = [n for n in body_nodes(node) if isinstance(n, ast.Name) and n.id == var
+        stores = [n for n in self.body(node) if isinstance(n, ast.Name) and n.id == var
                   and not isinstance(n.ctx, ast.Load)]
         declared = any(isinstance(n, (ast.Global, ast.Nonlocal)) and var in n.names
-                       for n in body_nodes(node))
+                       for n in self.body(node))
         if var in params or declared or len(stores) != 1:
             return
         creation = next((
@@ -623,7 +625,7 @@ class _Extractor:
         """Inside a function: `var` resolves to `target`, and the function's other local
         names (parameters, assigned names) are unknown rather than module constants."""
         local = _param_names(node.args) | {
-            n.id for n in body_nodes(node)
+            n.id for n in self.body(node)
             if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)
         }
         local.discard(var)
@@ -701,7 +703,7 @@ class _Extractor:
             return self.call_info(call)
 
     def _direct_calls(self, node: ast.AST) -> Iterator[tuple[str, Span]]:
-        for sub in body_nodes(node):
+        for sub in self.body(node):
             if isinstance(sub, ast.Call) and isinstance(sub.func, (ast.Name, ast.Attribute)):
                 origin = self.imports.resolve(sub.func)
                 if origin and "." in origin:
@@ -783,13 +785,13 @@ _MATCH: tuple[type, ...] = tuple(t for t in (getattr(ast, "Match", None),) if t 
 
 def _nodes_within(node: ast.AST) -> Iterator[ast.AST]:
     """Nodes below `node`, not descending into nested functions or classes."""
-    stack = list(ast.iter_child_nodes(node))
+    stack = children(node)
     while stack:
         current = stack.pop()
         yield current
         if not isinstance(current, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda,
                                     ast.ClassDef)):
-            stack.extend(ast.iter_child_nodes(current))
+            stack.extend(children(current))
 
 
 def _local_statements(body: list[ast.stmt], conditional: bool

@@ -82,7 +82,7 @@ def collect_imports(
 ) -> ImportMap:
     """Every import anywhere in the file, then the module's top-level definitions.
 
-    `nodes` is the file's ``ast.walk`` when the caller already has it."""
+    `nodes` (the import nodes, in walk order) when the caller already has them."""
     imports = ImportMap(module, is_package)
     for node in ast.walk(tree) if nodes is None else nodes:
         if isinstance(node, ast.Import):

@@ -24,9 +24,9 @@ import re
 from collections.abc import Iterator
 from typing import Callable, Union
 
-from celerylint.facts.body import body_nodes
 from celerylint.facts.imports import ImportMap
 from celerylint.facts.schema import BodyEvent
+from celerylint.facts.walk import Bodies, body_nodes
 from celerylint.parsing.source import Position, SourceFile, node_end, node_start
 
 _FunctionNode = Union[ast.FunctionDef, ast.AsyncFunctionDef]
@@ -71,10 +71,10 @@ def may_increment(text: bytes) -> bool:
     return _INCREMENT.search(text) is not None
 
 
-def function_events(node: _FunctionNode, source: SourceFile,
-                    imports: ImportMap) -> list[BodyEvent]:
+def function_events(node: _FunctionNode, source: SourceFile, imports: ImportMap,
+                    bodies: Bodies = body_nodes) -> list[BodyEvent]:
     """The increment events of `node`'s own body (nested functions and classes excluded)."""
-    nodes = list(body_nodes(node))
+    nodes = bodies(node)
     calls = [n for n in nodes if isinstance(n, ast.Call)]
     events = _attribute_increments(nodes, calls, source, imports)
     events += _update_increments(calls, source, imports)

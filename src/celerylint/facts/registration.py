@@ -3,7 +3,7 @@
 CEL405 follows a worker's imports from its entry points to every task module; CEL608 must
 tell two definitions of one name apart from the two arms of one ``if``/``try``. Both read
 a module's top-level statements (one walk of the statement lists, with the calls of its
-simple statements), plus the import and call nodes the file's single ``ast.walk`` found.
+simple statements), plus the import and call nodes the file's single walk found.
 """
 
 from __future__ import annotations

@@ -22,6 +22,7 @@ from typing import Callable, NamedTuple, Union
 
 from celerylint.facts.imports import ImportMap
 from celerylint.facts.orm import model_classes, parameter_facts
+from celerylint.facts.walk import children
 from celerylint.parsing.source import Position, node_end, node_start
 
 _Loops = tuple[ast.AST, ...]
@@ -177,7 +178,7 @@ class _Walker:
             self.calls.append((node, Ctx(scope, node_start(node), loops)))
         for name, pos in _plain_names(node):
             scope.add(Binding(name, "plain", pos, node_start(node), scope, loops))
-        self._push_all(list(ast.iter_child_nodes(node)), scope, loops)
+        self._push_all(children(node), scope, loops)
 
     # -- definitions --------------------------------------------------------------------
 

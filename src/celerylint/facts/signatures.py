@@ -13,6 +13,7 @@ import re
 
 from celerylint.facts.imports import ImportMap
 from celerylint.facts.schema import DEFERS, Parameters
+from celerylint.facts.walk import walk
 
 ON_COMMIT = {"django.db.transaction.on_commit"}
 _DEFERRAL_HINT = re.compile(r"on_commit|def\s+(?:apply_async|delay)\b")
@@ -43,7 +44,7 @@ def method_calls(node: ast.ClassDef, text: str, imports: ImportMap
         positional = stmt.args.posonlyargs + stmt.args.args
         me = positional[0].arg if positional else None
         calls: list[str] = []
-        for sub in ast.walk(stmt):
+        for sub in walk(stmt):
             if not isinstance(sub, ast.Call):
                 continue
             func = sub.func

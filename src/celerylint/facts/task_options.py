@@ -22,9 +22,9 @@ import ast
 import re
 from collections.abc import Iterator
 
-from celerylint.facts.body import body_nodes
 from celerylint.facts.schema import RetryCall, TaskBody
 from celerylint.facts.values import Evaluator, unknown
+from celerylint.facts.walk import Bodies, body_nodes
 from celerylint.findings import Span
 from celerylint.parsing.source import SourceFile
 
@@ -36,18 +36,18 @@ _READS = re.compile(r"\b(?:self|cls)\s*\.\s*(\w+)"
                     r"|\b(?:getattr|hasattr)\(\s*(?:self|cls)\s*,\s*[\"'](\w+)[\"']")
 
 
-def task_bodies(tree: ast.Module, source: SourceFile, evaluator: Evaluator
-                ) -> Iterator[TaskBody]:
+def task_bodies(tree: ast.Module, source: SourceFile, evaluator: Evaluator,
+                bodies: Bodies = body_nodes) -> Iterator[TaskBody]:
     """The bodies of module-level functions and methods that mention the task."""
     for stmt in _top_level(tree.body):
         if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            body = _body(stmt, "", source, evaluator)
+            body = _body(stmt, "", source, evaluator, bodies)
             if body is not None:
                 yield body
         elif isinstance(stmt, ast.ClassDef):
             for method in stmt.body:
                 if isinstance(method, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                    body = _body(method, stmt.name, source, evaluator)
+                    body = _body(method, stmt.name, source, evaluator, bodies)
                     if body is not None:
                         yield body
 
@@ -81,11 +81,11 @@ def _text(node: ast.stmt, source: SourceFile) -> str:
 
 
 def _body(node: ast.FunctionDef | ast.AsyncFunctionDef, klass: str, source: SourceFile,
-          evaluator: Evaluator) -> TaskBody | None:
+          evaluator: Evaluator, bodies: Bodies) -> TaskBody | None:
     text = _text(node, source)
     if "retry" not in text and (klass or "self" not in text):
         return None  # decided from the text: most functions mention neither
-    nodes = list(body_nodes(node))
+    nodes = bodies(node)
     retries = tuple(_retry(call, source, evaluator) for call in nodes
                     if isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute)
                     and call.func.attr == "retry" and isinstance(call.func.value, ast.Name))

@@ -16,7 +16,7 @@ from pathlib import Path
 from celerylint.engine.noqa import NoqaMap, relevant_noqa
 from celerylint.engine.pool import digest, read_files, run_jobs
 from celerylint.engine.readable import os_reason, read_regular
-from celerylint.facts.filework import FileJob, FileResult, process
+from celerylint.facts.filework import FileJob, FileResult, process, process_parsed
 from celerylint.facts.schema import ModuleFacts
 from celerylint.model.cache import FactsCache
 from celerylint.model.config_module import ModuleInterpreter, ModuleState
@@ -146,6 +146,9 @@ class FileStore:
 
     def parse(self, path: str) -> tuple[SourceFile, ast.Module] | None:
         """Parse a Python file the model reads directly (config and settings modules)."""
+        fresh = self._extract_for_parse(path)
+        if fresh is not None:
+            return fresh
         self.ensure(path)
         if path in self.parse_errors or path in self.read_errors:
             return None
@@ -162,6 +165,27 @@ class FileStore:
             self.parse_errors[path] = tree
             return None
         return SourceFile(path, text), tree
+
+    def _extract_for_parse(self, path: str) -> tuple[SourceFile, ast.Module] | None:
+        """Extract a file nothing has loaded yet and give its tree, so that `parse` reads
+        it once (as `ensure` would, but keeping the tree); None when the file is loaded
+        already, has cached facts, or did not parse (its error is then recorded)."""
+        if path not in self.names or path in self.modules or path in self.parse_errors or (
+                path in self.read_errors):
+            return None
+        self._check_not_frozen(path)
+        try:
+            data = read_regular(self.root / path)
+        except OSError:
+            return None  # `ensure` records why
+        job = self.job(path, data)
+        cached = self.cached(job)
+        if cached is not None and (cached.facts is not None or cached.parse_error is not None):
+            return None
+        result, parsed = process_parsed(job)
+        self.remember(job, result)
+        self.absorb(result)
+        return parsed
 
     def load_other(self, path: str) -> None:
         """Worker command lines from a process definition file."""
