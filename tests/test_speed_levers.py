@@ -100,9 +100,9 @@ def _plant_task(cache_dir: Path, path: str) -> None:
     run that still reports `planted` read the cache; one that does not re-read the file."""
     cache_file = _cache_file(cache_dir)
     data = json.loads(cache_file.read_text())
-    entry = json.dumps(data["entries"][path])
+    entry = data["entries"][path]["text"]  # each result is its own JSON text
     assert '"work"' in entry
-    data["entries"][path] = json.loads(entry.replace('"work"', '"planted"'))
+    data["entries"][path]["text"] = entry.replace('"work"', '"planted"')
     cache_file.write_text(json.dumps(data))
 
 

@@ -21,18 +21,18 @@ _BUFFERS: dict[str, bytes] = {}
 _ABSENT: set[str] = set()
 
 
-def _key(path: Path) -> str:
+def _key(path: str | os.PathLike[str]) -> str:
     return os.path.realpath(path)
 
 
-def buffered(path: Path) -> bytes | None:
+def buffered(path: str | os.PathLike[str]) -> bytes | None:
     """The buffer standing for `path`, or None when the file is read from disk."""
     if not _BUFFERS:
         return None
     return _BUFFERS.get(_key(path))
 
 
-def absent(path: Path) -> bool:
+def absent(path: str | os.PathLike[str]) -> bool:
     """Does `path` read as missing (a file the version being read does not have)?"""
     return bool(_ABSENT) and _key(path) in _ABSENT
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from functools import partial
@@ -16,6 +18,7 @@ from multiprocessing import get_all_start_methods, get_context
 from pathlib import Path
 from typing import TypeVar
 
+from celerylint.engine.buffers import absent, buffered
 from celerylint.engine.readable import os_reason, read_regular
 
 _J = TypeVar("_J")
@@ -56,11 +59,44 @@ def run_jobs(work: Callable[[_J], _R], jobs: Sequence[_J], workers: int) -> Iter
 
 def read_files(root: Path, paths: Iterable[str]) -> Iterator[tuple[str, bytes | None, str]]:
     """(path, bytes or None, error) for each file, never raising."""
+    top = str(root)
     for path in paths:
-        try:
-            yield path, read_regular(root / path), ""
-        except OSError as exc:
-            yield path, None, os_reason(exc)
+        yield (path, *read_file(os.path.join(top, path)))
+
+
+def read_file(path: str) -> tuple[bytes | None, str]:
+    """(bytes or None, error) of one file, never raising."""
+    try:
+        return read_regular(path), ""
+    except OSError as exc:
+        return None, os_reason(exc)
+
+
+#: What says a file is unchanged without reading it: size, mtime_ns, inode, ctime_ns.
+Signature = tuple[int, int, int, int]
+# A file changed this recently may change again within the clock's grain (a second on
+# some file systems, two on FAT) and keep its signature: it is read and hashed instead.
+_SETTLED_NS = 2_000_000_000
+
+
+def file_signature(path: str) -> Signature | None:
+    """The signature of a regular file on disk that no editor buffer or other version
+    (``--base-ref``) stands for and that has not changed in the last two seconds; None
+    otherwise, and the file is then read and hashed as ever.
+
+    Size, mtime and inode alone miss an edit that keeps the size and restores the mtime
+    (``touch -d``, an editor rewriting in place): the inode change time, which no call
+    can set back, is part of the signature."""
+    if buffered(path) is not None or absent(path):
+        return None
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    settled = time.time_ns() - _SETTLED_NS
+    if not stat.S_ISREG(info.st_mode) or max(info.st_mtime_ns, info.st_ctime_ns) > settled:
+        return None
+    return info.st_size, info.st_mtime_ns, info.st_ino, info.st_ctime_ns
 
 
 def default_jobs() -> int:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import errno
 import os
 import stat
-from pathlib import Path
 
 from celerylint.engine.buffers import absent, buffered
 
@@ -31,7 +30,7 @@ def os_reason(exc: OSError) -> str:
     return reason[:1].lower() + reason[1:]
 
 
-def unreadable_reason(path: Path) -> str | None:
+def unreadable_reason(path: str | os.PathLike[str]) -> str | None:
     """Why `path` is not a regular file that can be opened without blocking; None if it is."""
     try:
         mode = os.stat(path).st_mode
@@ -47,9 +46,11 @@ def unreadable_reason(path: Path) -> str | None:
     return f"not a regular file ({kind})"
 
 
-def read_regular(path: Path) -> bytes:
+def read_regular(path: str | os.PathLike[str]) -> bytes:
     """The bytes of a regular file (or of the editor buffer standing for it, see
-    `buffers`); OSError with a reason (`os_reason`) otherwise."""
+    `buffers`); OSError with a reason (`os_reason`) otherwise. A plain string path is
+    welcome: loops over every file of a project join strings rather than build `Path`
+    objects, which cost more than the read."""
     data = buffered(path)
     if data is not None:
         return data
@@ -59,6 +60,7 @@ def read_regular(path: Path) -> bytes:
     if reason is not None:
         raise OSError(errno.EINVAL, reason)
     try:
-        return path.read_bytes()
+        with open(path, "rb") as handle:
+            return handle.read()
     except OSError as exc:
         raise OSError(exc.errno, os_reason(exc)) from None

@@ -1,7 +1,12 @@
 """The per-file facts cache in ``.celerylint_cache/`` (or ``--cache-dir``).
 
 One JSON file per tool version, settings and *code*, holding each file's FileResult under
-a key made of its content hash and what else shapes its facts (its import name). Writes go
+a key made of its content hash and what else shapes its facts (its import name), and
+beside it the file's signature (`engine.pool.file_signature`: size, mtime, inode, inode
+change time) and whether it may hold a CEL noqa, so that a warm run takes a file whose
+signature is unchanged without reading or hashing it. Each result is kept as its own JSON
+text, decoded when a run takes it and written back as read when unchanged: a run after
+one edit encodes one result, not the project's thousands. Writes go
 to a temporary file renamed into place, so concurrent runs never leave a torn file (the
 last one wins); a file that cannot be read or decoded is ignored and rebuilt.
 
@@ -33,6 +38,7 @@ from typing import Any
 
 from celerylint import __version__
 from celerylint.engine.leftovers import remove_stale
+from celerylint.engine.pool import Signature
 from celerylint.facts.filework import FileResult
 from celerylint.model.codec import DecodeError, encode, loads, revivable_types
 from celerylint.model.config_module import ModuleState
@@ -158,6 +164,9 @@ class FactsCache:
         self._fresh: dict[str, Any] = {}
         self._states: dict[str, Any] = {}
         self._fresh_states: dict[str, Any] = {}
+        # path -> [entry key, *signature, may hold a CEL noqa (0/1)]
+        self._stats: dict[str, list[Any]] = {}
+        self._fresh_stats: dict[str, list[Any]] = {}
         self._dirty = False
         self.writable = True
         self.hits: set[str] = set()  # files taken from the cache (``--verbose`` counts them)
@@ -165,8 +174,8 @@ class FactsCache:
         self._load()
 
     def _load(self) -> None:
-        """Read the whole file, reviving every result as it parses; any doubt about its
-        contents (torn, foreign, older) leaves the cache empty."""
+        """Read the whole file (each result stays text until a run takes it, `_result`);
+        any doubt about its contents (torn, foreign, older) leaves the cache empty."""
         try:
             raw = loads(self.path.read_text(encoding="utf-8"))
         except (OSError, DecodeError, RecursionError, UnicodeDecodeError):
@@ -182,6 +191,9 @@ class FactsCache:
         if isinstance(states, dict):
             self._states = {module: entry for module, entry in states.items()
                             if _valid_state(entry)}
+        stats = raw.get("stats")
+        if isinstance(stats, dict):
+            self._stats = {path: entry for path, entry in stats.items() if _valid_stat(entry)}
 
     @staticmethod
     def entry_key(digest: str, module: str, is_package: bool) -> str:
@@ -192,11 +204,55 @@ class FactsCache:
         stored = self._fresh.get(path) or self._entries.get(path)
         if stored is None or stored["key"] != key:
             return None
+        result = self._result(path, stored)
+        if result is None:
+            return None
         self._fresh[path] = stored
-        result: FileResult = stored["result"]
         if self._entries.get(path) is stored:  # read from disk, not put by this run
             self.hits.add(path)
         return result
+
+    def _result(self, path: str, stored: dict[str, Any]) -> FileResult | None:
+        """The entry's result, decoded from its text the first time it is asked for; an
+        entry whose text does not decode into a FileResult of `path` is dropped."""
+        result = stored.get("result")
+        if result is None:
+            try:
+                result = loads(stored["text"])
+            except (DecodeError, RecursionError):
+                result = None
+            if not isinstance(result, FileResult) or result.path != path:
+                self._entries.pop(path, None)
+                return None
+            stored["result"] = result
+        return result if isinstance(result, FileResult) else None
+
+    def unchanged(self, path: str, signature: Signature, module: str, is_package: bool
+                  ) -> tuple[FileResult, bool] | None:
+        """(the cached result, may it hold a CEL noqa) of a file whose signature, and
+        import name, are those its entry was made with: the file need not be read."""
+        stat = self._stats.get(path)
+        stored = self._entries.get(path)
+        if stat is None or stored is None or tuple(stat[1:5]) != signature or (
+                stat[0] != stored["key"]):
+            return None
+        result = self._result(path, stored)
+        if result is None or stored["key"] != self.entry_key(result.digest, module,
+                                                             is_package):
+            return None
+        self._fresh[path] = stored
+        self._fresh_stats[path] = stat
+        self.hits.add(path)
+        return result, bool(stat[5])
+
+    def note(self, path: str, key: str, signature: Signature, cel_noqa: bool) -> None:
+        """Remember the signature of a file read with entry `key` (kept only while the
+        entry saved for the path has that key)."""
+        if self.writable:
+            stat = [key, *signature, int(cel_noqa)]
+            if self._stats.get(path) != stat:
+                self._dirty = True
+            self._fresh_stats[path] = stat
 
     def reader(self) -> FactsCache:
         """This cache for reading only: another version of the project (``--base-ref``)
@@ -239,9 +295,12 @@ class FactsCache:
             ignore = self.directory / ".gitignore"
             if not ignore.exists():
                 ignore.write_text(_GITIGNORE, encoding="utf-8")
+            entries = {path: {"key": entry["key"], "text": _text(entry)}
+                       for path, entry in self._fresh.items()}
             data = json.dumps(encode({"version": __version__, "key": self.key,
-                                      "entries": self._fresh,
-                                      "states": self._fresh_states}),
+                                      "entries": entries,
+                                      "states": self._fresh_states,
+                                      "stats": self._saved_stats()}),
                               separators=(",", ":"), sort_keys=True)
             handle, temp = tempfile.mkstemp(dir=self.directory, prefix=_TEMP_PREFIX,
                                             suffix=_TEMP_SUFFIX)
@@ -254,6 +313,16 @@ class FactsCache:
         except OSError:
             return  # a read-only checkout still gets its findings
 
+    def _saved_stats(self) -> dict[str, list[Any]]:
+        """The signature of each saved entry: noted this run, else the one loaded (a run
+        that took no signatures keeps them); only while it belongs to the entry's key."""
+        stats = {}
+        for path, entry in self._fresh.items():
+            stat = self._fresh_stats.get(path) or self._stats.get(path)
+            if stat is not None and stat[0] == entry["key"]:
+                stats[path] = stat
+        return stats
+
     def _write(self, handle: int, temp: str, data: str) -> None:
         """Fill the temporary file and rename it over the cache file."""
         with os.fdopen(handle, "w", encoding="utf-8") as out:
@@ -262,10 +331,26 @@ class FactsCache:
         os.replace(temp, self.path)
 
 
+def _text(entry: dict[str, Any]) -> str:
+    """The JSON text of an entry's result: as read when the run left it alone (`put`
+    replaces the entry), else encoded now."""
+    text = entry.get("text")
+    if isinstance(text, str):
+        return text
+    return json.dumps(encode(entry["result"]), separators=(",", ":"), sort_keys=True)
+
+
 def _valid(path: str, entry: Any) -> bool:
-    """An entry as `put` stores it: a string key and the FileResult of that very path."""
+    """An entry as `save` writes it: a string key and its result's JSON text (decoded and
+    checked to be the FileResult of that very path when a run takes it)."""
     return (isinstance(entry, dict) and isinstance(entry.get("key"), str)
-            and isinstance(entry.get("result"), FileResult) and entry["result"].path == path)
+            and isinstance(entry.get("text"), str))
+
+
+def _valid_stat(entry: Any) -> bool:
+    """A signature entry as `note` stores it: the entry key, four integers, a flag."""
+    return (isinstance(entry, list) and len(entry) == 6 and isinstance(entry[0], str)
+            and all(type(value) is int for value in entry[1:]))
 
 
 def _valid_state(entry: Any) -> bool:

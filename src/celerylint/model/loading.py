@@ -4,12 +4,13 @@ facts cache or extracted in parallel, process definition files read for worker c
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from celerylint.engine.pool import digest, read_files, run_jobs
+from celerylint.engine.pool import Signature, digest, file_signature, read_file, run_jobs
 from celerylint.facts import prefilter
 from celerylint.facts.filework import FileJob, FileResult, process
 from celerylint.model.cache import FactsCache
@@ -73,8 +74,17 @@ def _load_python(project: Project, paths: list[str], decorator_names: list[str],
     signs = prefilter.pattern(decorator_names)
     names = [name.encode() for name in decorator_names]
     pending: list[FileJob] = []
-    passed_over: dict[str, bytes] = {}
-    for path, data, error in read_files(project.root, paths):
+    passed_over: dict[str, bytes | None] = {}  # None: unchanged, not read (`_unchanged`)
+    cache = project.cache if by_signature() else None
+    top = str(project.root)
+    for path in paths:
+        full = os.path.join(top, path)
+        signature = file_signature(full) if cache is not None else None
+        if signature is not None and _unchanged(project, path, signature, passed_over):
+            if settings.progress is not None:
+                settings.progress(1, len(paths))
+            continue
+        data, error = read_file(full)
         if data is None:
             project.read_errors[path] = project.unreadable[path] = error
             continue
@@ -85,13 +95,15 @@ def _load_python(project: Project, paths: list[str], decorator_names: list[str],
             prefilter.may_hold_facts(data, signs, names))
         if not relevant:
             passed_over[path] = data
+        cel_noqa = prefilter.may_hold_noqa_codes(data)
+        if cel_noqa:
+            project.cel_noqa.add(path)
+        if cache is not None and signature is not None:
+            cache.note(path, FactsCache.entry_key(project.digests[path], job.module,
+                                                  job.is_package), signature, cel_noqa)
         if cached is None and (relevant or not settings.prefilter):
-            if prefilter.may_hold_noqa_codes(data):
-                project.cel_noqa.add(path)
             pending.append(job)
             continue
-        if prefilter.may_hold_noqa_codes(data):
-            project.cel_noqa.add(path)
         if cached is None:
             cached = FileResult(path, digest(data), relevant=False)
             project.remember(job, cached)
@@ -110,7 +122,36 @@ def _load_python(project: Project, paths: list[str], decorator_names: list[str],
     _load_alias_users(project, passed_over)
 
 
-def _load_alias_users(project: Project, passed_over: dict[str, bytes]) -> None:
+def by_signature() -> bool:
+    """Take unchanged files by their signature (`file_signature`) rather than by reading
+    and hashing them; ``CELERYLINT_NO_STAT_CACHE=1`` turns that off (tests and the bench
+    compare the output both ways)."""
+    return not os.environ.get("CELERYLINT_NO_STAT_CACHE")
+
+
+def _unchanged(project: Project, path: str, signature: Signature,
+               passed_over: dict[str, bytes | None]) -> bool:
+    """Take the cached result of a file whose signature is unchanged, as a file read
+    and found in the cache is taken; False when the cache cannot vouch for it. Only the
+    working tree's own cache does: a read-only view (``--base-ref``) never."""
+    cache = project.cache
+    if cache is None or not cache.writable:
+        return False
+    name = project.names[path]
+    found = cache.unchanged(path, signature, name.name, name.is_package)
+    if found is None:
+        return False
+    result, cel_noqa = found
+    project.digests[path] = result.digest
+    if not result.relevant:
+        passed_over[path] = None
+    if cel_noqa:
+        project.cel_noqa.add(path)
+    project.absorb(result)
+    return True
+
+
+def _load_alias_users(project: Project, passed_over: dict[str, bytes | None]) -> None:
     """Files using a decorator alias defined elsewhere (``@retrying``, ``@my_task`` of
     ``my_task = shared_task``, a wrapper function ``@my_task(...)``, also reached as
     ``@decorators.my_task``) show no sign of their own: search them for the names the
@@ -130,6 +171,12 @@ def _load_alias_users(project: Project, passed_over: dict[str, bytes]) -> None:
         return
     signs = re.compile(b"|".join(rb"@\s*(?:\w+\s*\.\s*)*" + re.escape(n.encode()) + rb"\b"
                                  for n in names))
+    top = str(project.root)
     for path in sorted(passed_over):
-        if path not in project.modules and signs.search(passed_over[path]):
+        if path in project.modules:
+            continue
+        data = passed_over[path]
+        if data is None:  # taken by its signature: read it now that it is searched
+            data = read_file(os.path.join(top, path))[0] or b""
+        if signs.search(data):
             project.ensure(path)

@@ -63,6 +63,9 @@ class ModuleIndex:
 
     def __init__(self, names: dict[str, ModuleName]) -> None:
         self._by_name: dict[str, str] = {}
+        # `split` answers, remembered: rules ask the same origins over and over (the
+        # helpers every task reaches, level after level), tens of thousands of times.
+        self._splits: dict[str, tuple[str, str] | None] = {}
         for path in sorted(names):
             for alias in _spellings(path, names[path]):
                 self._by_name.setdefault(alias, path)
@@ -73,12 +76,17 @@ class ModuleIndex:
 
     def split(self, dotted: str) -> tuple[str, str] | None:
         """Split ``pkg.mod.attr.sub`` into (path of the longest module prefix, rest)."""
+        if dotted in self._splits:
+            return self._splits[dotted]
+        found = None
         parts = dotted.split(".")
         for cut in range(len(parts), 0, -1):
             path = self._by_name.get(".".join(parts[:cut]))
             if path is not None:
-                return path, ".".join(parts[cut:])
-        return None
+                found = path, ".".join(parts[cut:])
+                break
+        self._splits[dotted] = found
+        return found
 
     def top_packages(self) -> set[str]:
         """First components of every module name (for 'is this name ours?')."""

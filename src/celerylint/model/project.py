@@ -50,4 +50,7 @@ class Project(SymbolLookups, TestCodePolicy):
     _state_deps: dict[str, dict[str, str]] = field(default_factory=dict)
     digests: dict[str, str] = field(default_factory=dict)  # content hash of every .py file
     _loaded: set[str] = field(default_factory=set)
+    # Word -> the Python files holding it as a whole word, searched once while the model
+    # is built for all the rules that ask (`checks.configuration.reads.files_mentioning`).
+    mentions: dict[str, frozenset[str]] = field(default_factory=dict)
     frozen: bool = False  # set once the model is built: rules only read

@@ -12,9 +12,10 @@ import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+if TYPE_CHECKING:  # rich.progress is imported only when a bar is drawn (a terminal)
+    from rich.progress import Progress
 
 # Fewer files than this finish before a bar would be worth drawing.
 MANY_FILES = 500
@@ -68,6 +69,9 @@ def progress_bar(enabled: bool) -> Iterator[Tracker | None]:
     if not enabled:
         yield None
         return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     console = Console(stderr=True, no_color=bool(os.environ.get("NO_COLOR")))
     bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                    TimeElapsedColumn(), console=console, transient=True)

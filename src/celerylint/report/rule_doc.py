@@ -15,13 +15,13 @@ import difflib
 import json
 import os
 from collections.abc import Collection, Mapping, Sequence
-from typing import Any
-
-from rich.console import Console
-from rich.markdown import Markdown
+from typing import TYPE_CHECKING, Any
 
 from celerylint.catalog.docs import render_rule
 from celerylint.catalog.specs import RuleSpec
+
+if TYPE_CHECKING:  # rich.markdown (with markdown-it) is imported only to show a rule
+    from rich.console import Console
 
 _SEPARATOR = "\n---\n\n"
 
@@ -83,5 +83,7 @@ def show(console: Console, text: str) -> None:
     # As git does: without the user's own LESS, let less show colours (R), quit when the
     # text fits on one screen (F) and leave it on the screen (X).
     os.environ.setdefault("LESS", "FRX")
+    from rich.markdown import Markdown
+
     with console.pager(styles=True):
         console.print(Markdown(text))

@@ -22,7 +22,6 @@ from celerylint.model.workers.line_files import (
 )
 from celerylint.model.workers.shell import Sources
 from celerylint.model.workers.source_text import SourceText
-from celerylint.model.workers.yaml_files import yaml_sources
 
 
 @dataclass(frozen=True)
@@ -48,11 +47,19 @@ class WorkerCommand:
     dev_only: bool
 
 
+def _yaml_sources(source: SourceText) -> Sources:
+    """`yaml_files.yaml_sources`, imported with PyYAML only when a YAML process file is
+    read: most runs, and the flake8 plugin file by file, never meet one."""
+    from celerylint.model.workers.yaml_files import yaml_sources
+
+    return yaml_sources(source)
+
+
 _READERS: dict[str, Callable[[SourceText], Sources]] = {
     "procfile": procfile_sources,
     "dockerfile": dockerfile_sources,
     "systemd": systemd_sources,
-    "yaml": yaml_sources,
+    "yaml": _yaml_sources,
     "supervisor": supervisor_sources,
     "shell": shell_sources,
     "run": shell_sources,
