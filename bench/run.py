@@ -16,7 +16,12 @@ What it does, in order:
   never become dependencies of celerylint;
 * times every tool on every project, interleaved (each repeat runs each tool once in a
   fixed rotation, so machine noise hits all tools alike), and keeps median, min and max;
-* measures celerylint's peak memory, and its time on 1x, 2x and 4x copies of the corpus.
+* measures celerylint's peak memory, and its time and peak memory on 1x, 2x and 4x
+  copies of the corpus;
+* checks a tree mixing the corpus projects against each of them checked alone;
+* times a generated file in 3.12 syntax against its 3.11 twin (the cost of lowering);
+* builds celerylint as a wheel into bench/.celerylint-venv (with flake8, whose plugin
+  it is) and times one task module checked after an edit, warm, against flake8.
 
 The celerylint under test is the one installed beside the interpreter running this
 script. Only POSIX systems are supported (memory is read through wait4 and /proc).
@@ -43,8 +48,10 @@ BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
 FETCH = REPO.parent / "shared" / "corpus" / "fetch-corpus.sh"
 PEERS_VENV = BENCH / ".peers-venv"
+CELERYLINT_VENV = BENCH / ".celerylint-venv"  # celerylint as a wheel, + flake8 for the plugin
 # Pinned so that figures stay comparable from run to run.
 PEERS = ("ruff==0.17.5", "flake8==7.5.0", "celery-audit==0.1.0")
+FLAKE8_PIN = PEERS[1]
 
 WHOLE = "corpus"
 COLD = "celerylint cold"
@@ -111,13 +118,17 @@ class RatioTarget:
     limit: float
 
 
-RATIO_TARGETS = (
-    RatioTarget("pretix", COLD, FLAKE8, 0.1),
-    RatioTarget("pretix", COLD, AUDIT, 0.1),
+RATIO_TARGETS = (  # issue 14's targets
+    RatioTarget("pretix", COLD, FLAKE8, 0.05),
+    RatioTarget("pretix", COLD, AUDIT, 0.05),
     RatioTarget("pretix", COLD, RUFF, 2.0),
-    RatioTarget(WHOLE, COLD, RUFF, 2.0),
-    RatioTarget(WHOLE, WARM, RUFF, 0.5),
+    RatioTarget(WHOLE, COLD, RUFF, 1.7),
+    RatioTarget(WHOLE, WARM, RUFF, 0.4),
 )
+ONE_FILE_LIMIT = 0.25  # seconds: one file checked after an edit, warm, wheel install
+ONE_FILE_FLAKE8_LIMIT = 0.5  # x flake8 --select CEL on the same file
+NEWER_SYNTAX_LIMIT = 0.030  # seconds over the same file written in 3.11 syntax
+MIX_TOLERANCE = 0.20  # a mixed tree vs the sum of its projects checked alone
 
 
 @dataclass(frozen=True)
@@ -189,11 +200,50 @@ class ProjectResult:
 
 @dataclass
 class ScaleResult:
-    """celerylint cold on `copies` copies of the corpus."""
+    """celerylint cold on `copies` copies of the corpus, and its peak memory there."""
 
     copies: int
     files: int
     outcome: Outcome = field(default_factory=Outcome)
+    memory: Memory | None = None
+
+
+@dataclass
+class PairResult:
+    """celerylint and a reference timed interleaved on one input: the one-file case
+    (reference: flake8 with the plugin) or the newer-syntax file (reference: the same
+    file in 3.11 syntax)."""
+
+    subject: str
+    ours: Outcome = field(default_factory=Outcome)
+    reference: Outcome = field(default_factory=Outcome)
+
+
+@dataclass
+class MixResult:
+    """celerylint cold on a tree mixing several real projects, on each alone, and on an
+    empty project (the start-up every run pays once)."""
+
+    files: int
+    whole: Outcome = field(default_factory=Outcome)
+    parts: dict[str, Outcome] = field(default_factory=dict)
+    startup: Outcome = field(default_factory=Outcome)
+
+    def parts_seconds(self) -> float | None:
+        """What the tree should cost if nothing grows faster than the input: the sum of
+        the medians of the projects checked alone, with one start-up instead of one per
+        project."""
+        summaries = [outcome.summary for outcome in self.parts.values()]
+        startup = self.startup.summary
+        if not summaries or startup is None or any(s is None for s in summaries):
+            return None
+        return startup.median + sum(s.median - startup.median
+                                    for s in summaries if s is not None)
+
+    def deviation(self) -> float | None:
+        """The mixed tree's time over the sum of its parts, minus 1 (superlinear > 0)."""
+        whole, parts = self.whole.summary, self.parts_seconds()
+        return None if whole is None or not parts else whole.median / parts - 1
 
 
 @dataclass(frozen=True)
@@ -221,6 +271,9 @@ class Results:
     scaling: list[ScaleResult]
     scaled: str = WHOLE
     commands: list[str] = field(default_factory=list)
+    one_file: PairResult | None = None
+    newer_syntax: PairResult | None = None
+    mix: MixResult | None = None
 
 
 # ---------------------------------------------------------------- rendering (pure)
@@ -307,16 +360,43 @@ def targets_rows(results: Results) -> list[list[str]]:
         label = f"{target.project}, {target.tool.split()[-1]}: celerylint / {target.peer}"
         rows.append([label, fmt_ratio(value), f"<= {target.limit:g}x",
                      verdict(value, target.limit)])
-    whole = find_project(results, WHOLE)
-    tree = whole.memory.tree if whole is not None and whole.memory is not None else None
-    rows.append([f"{WHOLE}, peak RSS of celerylint (process tree)", fmt_mb(tree),
-                 f"<= {RSS_LIMIT_MB:g} MB",
+    rows += one_file_rows(results.one_file) + newer_syntax_rows(results.newer_syntax)
+    largest = results.scaling[-1] if results.scaling else None
+    memory = largest.memory if largest is not None else None
+    tree = memory.tree if memory is not None and not memory.note else None
+    rows.append([f"{largest.copies if largest else SCALES[-1]}x copies, peak RSS of "
+                 "celerylint (process tree)", fmt_mb(tree), f"<= {RSS_LIMIT_MB:g} MB",
                  verdict(None if tree is None else tree / 1e6, RSS_LIMIT_MB)])
     for result, dev in zip(results.scaling[1:], deviations(results.scaling)[1:]):
         rows.append([f"{result.copies}x copies: time per file vs 1x", fmt_deviation(dev),
                      f"+/- {SCALE_TOLERANCE:.0%}",
                      verdict(None if dev is None else abs(dev), SCALE_TOLERANCE)])
+    mix = results.mix.deviation() if results.mix is not None else None
+    rows.append(["mixed tree: time vs its projects checked alone", fmt_deviation(mix),
+                 f"<= {MIX_TOLERANCE:+.0%}", verdict(mix, MIX_TOLERANCE)])
     return rows
+
+
+def one_file_rows(pair: PairResult | None) -> list[list[str]]:
+    """The one-file case: absolute seconds, and the ratio to flake8 with the plugin."""
+    ours = pair.ours.summary if pair is not None else None
+    seconds = None if ours is None else ours.median
+    versus = ratio(ours, pair.reference.summary) if pair is not None else None
+    return [["one file after an edit, warm (wheel): celerylint",
+             NOT_APPLICABLE if seconds is None else f"{seconds:.3f} s",
+             f"<= {ONE_FILE_LIMIT:g} s", verdict(seconds, ONE_FILE_LIMIT)],
+            ["one file after an edit: celerylint / flake8 --select CEL", fmt_ratio(versus),
+             f"<= {ONE_FILE_FLAKE8_LIMIT:g}x", verdict(versus, ONE_FILE_FLAKE8_LIMIT)]]
+
+
+def newer_syntax_rows(pair: PairResult | None) -> list[list[str]]:
+    """The file in 3.12 syntax: seconds over its 3.11 twin (the cost of lowering)."""
+    ours = pair.ours.summary if pair is not None else None
+    twin = pair.reference.summary if pair is not None else None
+    extra = None if ours is None or twin is None else ours.median - twin.median
+    return [["newer-syntax file: seconds over its 3.11 twin",
+             NOT_APPLICABLE if extra is None else f"{extra * 1000:+.0f} ms",
+             f"<= {NEWER_SYNTAX_LIMIT * 1000:g} ms", verdict(extra, NEWER_SYNTAX_LIMIT)]]
 
 
 def times_rows(results: Results) -> list[list[str]]:
@@ -356,10 +436,42 @@ def scaling_rows(results: Results) -> list[list[str]]:
     rows = []
     for result, dev in zip(results.scaling, deviations(results.scaling)):
         value = per_file(result)
+        memory = result.memory
         rows.append([f"{result.copies}x", str(result.files),
                      fmt_seconds(result.outcome.summary, result.outcome.note),
                      NOT_APPLICABLE if value is None else f"{value * 1000:.2f}",
-                     fmt_deviation(dev)])
+                     fmt_deviation(dev),
+                     memory.note or fmt_mb(memory.tree) if memory else NOT_APPLICABLE])
+    return rows
+
+
+def pair_rows(results: Results) -> list[list[str]]:
+    """The one-file and newer-syntax timings, each beside its reference."""
+    rows = []
+    for label, pair, reference in (
+            ("one file after an edit (warm, wheel)", results.one_file,
+             "flake8 --select CEL"),
+            ("newer-syntax file (3.12 syntax, cold)", results.newer_syntax,
+             "same file, 3.11 syntax")):
+        if pair is not None:
+            rows.append([label, pair.subject, fmt_seconds(pair.ours.summary, pair.ours.note),
+                         reference,
+                         fmt_seconds(pair.reference.summary, pair.reference.note)])
+    return rows
+
+
+def mix_rows(mix: MixResult | None) -> list[list[str]]:
+    """Each project of the mixed tree alone, then the sum, then the tree itself."""
+    if mix is None:
+        return []
+    rows = [["an empty project (start-up)", fmt_seconds(mix.startup.summary, mix.startup.note)]]
+    rows += [[name, fmt_seconds(outcome.summary, outcome.note)]
+             for name, outcome in mix.parts.items()]
+    parts = mix.parts_seconds()
+    rows.append(["sum of the projects, one start-up",
+                 NOT_APPLICABLE if parts is None else f"{parts:.2f}"])
+    rows.append([f"all together ({mix.files} .py files)",
+                 fmt_seconds(mix.whole.summary, mix.whole.note)])
     return rows
 
 
@@ -404,7 +516,20 @@ METHOD = """\
   largest process among celerylint and the workers it reaped.
 - Scaling: the corpus hard-linked 1, 2 and 4 times into copyN/ folders of a temporary
   directory, each checked cold as a whole; time per file is the median over the number
-  of .py files, compared with the 1x one."""
+  of .py files, compared with the 1x one. Peak RSS: one extra cold run per scale, as
+  above; the target is on the largest.
+- Mixed tree: an empty project (the start-up every run pays), every corpus project
+  checked cold alone, then all of them in one run (several real projects, not copies
+  of one); the run together must not cost more than the sum of the runs alone with one
+  start-up instead of one each (+20%), or some step grows faster than the input.
+- One file: celerylint built as a wheel and installed with flake8 in bench/.celerylint-venv;
+  the first project hard-linked into a temporary folder, a warm `--cache-dir` filled by
+  one untimed run; each repeat appends a comment to its first task module, then times
+  `celerylint check FILE --select ALL --exit-zero --cache-dir ...` and
+  `flake8 --isolated --select CEL FILE` (the plugin) on it.
+- Newer syntax: a generated task module in 3.12 syntax (PEP 695 aliases and generics,
+  PEP 701 f-strings) and its 3.11 twin, each alone in a folder, checked cold; the
+  target is the difference of the medians (the cost of lowering)."""
 
 
 def render_report(results: Results) -> str:
@@ -422,8 +547,14 @@ def render_report(results: Results) -> str:
         "## Peak memory of celerylint, cold\n\n" + render_table(
             ["project", "process tree", "largest process"], memory_rows(results)),
         f"## Scaling: celerylint cold on copies of {results.scaled}\n\n" + render_table(
-            ["copies", ".py files", "seconds", "ms per file", "per file vs 1x"],
+            ["copies", ".py files", "seconds", "ms per file", "per file vs 1x",
+             "peak RSS (tree)"],
             scaling_rows(results)),
+        "## One file, and a file in newer syntax\n\n" + render_table(
+            ["case", "file", "celerylint", "reference", "reference seconds"],
+            pair_rows(results) or [[NOT_APPLICABLE] * 5]),
+        "## Mixed tree: several real projects together\n\n" + render_table(
+            ["celerylint cold on", "seconds"], mix_rows(results.mix) or [[NOT_APPLICABLE] * 2]),
         "## Commands\n\nAs run from the corpus folder, for the first project:\n\n```\n"
         + "\n".join(results.commands) + "\n```",
         "## How this is measured\n\n" + METHOD,
@@ -760,6 +891,158 @@ def time_scaling(setup: Setup, corpus: Path, names: Sequence[str],
     return results
 
 
+def measure_scaling_memory(setup: Setup, results: Sequence[ScaleResult]) -> None:
+    """One extra cold run per scale under the memory sampler (the 4x target)."""
+    whole = Project("scale", (".",))
+    for result in results:
+        argv = command(setup, whole, COLD)
+        if argv is not None:
+            result.memory = measure_memory(argv, setup.scratch / f"scale{result.copies}")
+            log(f"memory {result.copies}x: {fmt_mb(result.memory.tree)} tree")
+
+
+def time_mix(setup: Setup, corpus: Path, names: Sequence[str], repeats: int) -> MixResult:
+    """celerylint cold on each project alone and on all of them together, interleaved: a
+    step that grows faster than the input shows as the whole costing more than its parts."""
+    mix = MixResult(count_files(corpus, names), parts={name: Outcome() for name in names})
+    together = Project("mix", tuple(names))
+    empty = setup.scratch / "empty"
+    empty.mkdir()
+    (empty / "pyproject.toml").write_text("[project]\nname = 'empty'\n")
+    (empty / "empty.py").write_text("")
+    for repeat in range(1, repeats + 1):
+        log(f"[{repeat}/{repeats}] mixed tree")
+        argv = command(setup, Project("empty", (".",)), COLD)
+        if argv is not None and not mix.startup.note:
+            record(mix.startup, argv, empty, OK_CODES[COLD], "start-up (empty project)")
+        for name, outcome in mix.parts.items():
+            argv = command(setup, Project(name, (name,)), COLD)
+            if argv is not None and not outcome.note:
+                record(outcome, argv, corpus, OK_CODES[COLD], name)
+        argv = command(setup, together, COLD)
+        if argv is not None and not mix.whole.note:
+            record(mix.whole, argv, corpus, OK_CODES[COLD], "all together")
+    return mix
+
+
+def ensure_wheel_install(scratch: Path, venv: Path = CELERYLINT_VENV) -> Path:
+    """The bin folder of a virtualenv holding celerylint built as a wheel from this
+    checkout, beside flake8 (whose plugin it then is): the one-file case times what an
+    installed celerylint runs, not an editable checkout. The wheel is rebuilt and
+    reinstalled on every run, so it is always the code under test."""
+    wheels = scratch / "wheel"
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w",
+                    str(wheels), str(REPO)], check=True, stdout=sys.stderr)
+    wheel = str(next(wheels.glob("celerylint-*.whl")))
+    python = str(venv / "bin" / "python")
+    if not (venv / "bin" / "flake8").exists():
+        log(f"installing celerylint (wheel) and {FLAKE8_PIN} into {venv}")
+        subprocess.run([sys.executable, "-m", "venv", "--clear", str(venv)], check=True)
+        subprocess.run([python, "-m", "pip", "install", "--quiet", wheel, FLAKE8_PIN],
+                       check=True, stdout=sys.stderr)
+    else:
+        subprocess.run([python, "-m", "pip", "install", "--quiet", "--force-reinstall",
+                        "--no-deps", wheel], check=True, stdout=sys.stderr)
+    return venv / "bin"
+
+
+_TASK_DECORATOR = re.compile(r"^\s*@(?:\w+\.)*(?:shared_task|task)\b", re.MULTILINE)
+
+
+def task_module(root: Path) -> Path | None:
+    """The first module (by path) that defines a Celery task: the file edited."""
+    for path in sorted(root.rglob("*.py")):
+        if _TASK_DECORATOR.search(path.read_text(encoding="utf-8", errors="replace")):
+            return path
+    return None
+
+
+def private_copy(source: Path, dest: Path) -> None:
+    """Hard links of every file of `source` (copies across file systems)."""
+    def link(src: str, dst: str) -> None:
+        try:
+            os.link(src, dst)
+        except OSError:
+            shutil.copy2(src, dst)
+
+    shutil.copytree(source, dest, symlinks=True, copy_function=link)
+
+
+def time_one_file(bin_dir: Path, corpus: Path, project: Project, scratch: Path,
+                  repeats: int) -> PairResult | None:
+    """A warm cache, then per repeat: one task module edited (a comment appended), then
+    `celerylint check THAT_FILE` and `flake8 --select CEL THAT_FILE`, from the wheel
+    install. The project is hard-linked into a scratch folder and the edited file is a
+    real copy, so the corpus never changes."""
+    root = scratch / "one-file" / project.name
+    private_copy(corpus / project.paths[0], root)
+    edited = task_module(root)
+    if edited is None:
+        return None
+    data = edited.read_bytes()
+    edited.unlink()
+    edited.write_bytes(data)  # no longer a link into the corpus
+    relative = str(edited.relative_to(root))
+    cache = str(scratch / "one-file-cache")
+    time_run([str(bin_dir / "celerylint"), "check", ".", "--select", "ALL", "--exit-zero",
+              "--cache-dir", cache], root, OK_CODES[WARM])
+    pair = PairResult(f"{project.name}/{relative}")
+    for repeat in range(1, repeats + 1):
+        log(f"[{repeat}/{repeats}] one file")
+        with edited.open("a", encoding="utf-8") as handle:
+            handle.write(f"# bench edit {repeat}\n")
+        if not pair.ours.note:
+            record(pair.ours, [str(bin_dir / "celerylint"), "check", relative, "--select",
+                               "ALL", "--exit-zero", "--cache-dir", cache],
+                   root, OK_CODES[WARM], "celerylint")
+        if not pair.reference.note:
+            record(pair.reference, [str(bin_dir / "flake8"), "--isolated", "--select",
+                                    "CEL", relative], root, OK_CODES[FLAKE8], "flake8")
+    return pair
+
+
+def newer_syntax_source(newer: bool, statements: int = 90) -> str:
+    """About 800 lines of task code; about one top-level statement in three has a 3.12
+    construct (a ``type`` alias, a generic function, an f-string reusing its quotes)
+    when `newer`, else its 3.11 twin, so that the two files differ only by lowering."""
+    out = ["from celery import shared_task\n\n"]
+    for index in range(statements):
+        kind = index % 6
+        if kind == 0:
+            out.append(f"type Alias{index} = list[int]\n" if newer
+                       else f"Alias{index} = list[int]\n")
+        elif kind == 3:
+            out.append(f"def generic_{index}[T](x: T) -> T:\n    return x\n" if newer
+                       else f"def generic_{index}(x):\n    return x\n")
+        out.append(f"\n@shared_task(acks_late=True)\ndef task_{index}(order_id, data):\n"
+                   "    total = 0\n    for step in range(order_id):\n        total += step\n")
+        if kind == 5:
+            out.append('    label = f"{data["key"]}"\n' if newer
+                       else "    label = f\"{data['key']}\"\n")
+        out.append("    return total\n\n")
+    return "".join(out)
+
+
+def time_newer_syntax(setup: Setup, repeats: int) -> PairResult:
+    """celerylint cold on the file in 3.12 syntax, and on its 3.11 twin, interleaved."""
+    folders = []
+    for newer in (True, False):
+        folder = setup.scratch / ("newer-312" if newer else "newer-311")
+        folder.mkdir()
+        (folder / "pyproject.toml").write_text("[project]\nname = 'newer'\n")
+        (folder / "tasks.py").write_text(newer_syntax_source(newer))
+        folders.append(folder)
+    pair = PairResult("tasks.py (generated)")
+    argv = [setup.celerylint, "check", "tasks.py", "--select", "ALL", "--exit-zero",
+            "--no-cache"]
+    for repeat in range(1, repeats + 1):
+        log(f"[{repeat}/{repeats}] newer syntax")
+        for folder, outcome in zip(folders, (pair.ours, pair.reference)):
+            if not outcome.note:
+                record(outcome, argv, folder, OK_CODES[COLD], folder.name)
+    return pair
+
+
 # ---------------------------------------------------------------- main
 
 
@@ -813,6 +1096,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     peers = ensure_peers()
     celerylint = celerylint_command()
     scale_names = list(QUICK_PROJECTS)[:1] if args.quick else corpus_projects(corpus)
+    mix_names = list(QUICK_PROJECTS) if args.quick else corpus_projects(corpus)
+    one_file_project = next(p for p in projects if p.paths != (".",)) if any(
+        p.paths != (".",) for p in projects) else PROJECTS["pretix"]
     scaled = scale_names[0] if args.quick else f"the {WHOLE} ({len(scale_names)} projects)"
     with scratch_dir() as scratch:
         setup = Setup(celerylint, available_flags(celerylint), peers, cpu_count(), scratch)
@@ -824,10 +1110,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         project_results = time_projects(setup, projects, corpus, repeats)
         measure_projects_memory(setup, projects, corpus, project_results)
         scaling = time_scaling(setup, corpus, scale_names, repeats)
+        measure_scaling_memory(setup, scaling)
+        mix = time_mix(setup, corpus, mix_names, repeats)
+        newer_syntax = time_newer_syntax(setup, repeats)
+        one_file = time_one_file(ensure_wheel_install(scratch), corpus, one_file_project,
+                                 scratch, repeats)
         commands = [shown(line, setup) for tool in TOOLS
                     if (line := command(setup, projects[0], tool)) is not None]
     env = replace(env, load=(*env.load, load_average()))
-    report = render_report(Results(env, project_results, scaling, scaled, commands))
+    report = render_report(Results(env, project_results, scaling, scaled, commands,
+                                   one_file, newer_syntax, mix))
     output.write_text(report)
     print(report)
     log(f"written to {output}")
