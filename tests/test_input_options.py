@@ -151,7 +151,7 @@ def test_stdin_is_checked_as_the_named_file_with_the_rest_of_the_project(tmp_pat
         "pickle is accepted: broker access means code execution in workers\n"
         "proj/tasks.py:4:57: CEL203 warning: acks_late=True without reject_on_worker_lost: a "
         "task is not run again when its pool process dies\n"
-        "Found 2 findings.\n")), run.stderr
+        "Found 2 findings.\nNo fixes available (2 fixable with --unsafe-fixes).\n")), run.stderr
     assert (project / "proj/tasks.py").read_bytes() == on_disk
 
 

@@ -102,9 +102,11 @@ def test_a_dangling_symlink_named_on_the_command_line_is_unreadable_not_missing(
     _dangling(project / "proj" / "broken.py")
     run = run_celerylint(["check", "--output-format", "json", "--no-cache",
                           "proj/broken.py"], project)
-    assert (run.code, run.stderr) == (1, "")
-    assert _found(run) == [("CEL003", "proj/broken.py", 1,
-                            "cannot read the file: dangling symbolic link")]
+    assert (run.code, run.stderr) == (  # the only file named could not be read
+        2, "celerylint: error: no Python file could be read (1 unreadable)\n")
+    assert [(f["code"], f["filename"], f["location"]["row"], f["message"])
+            for f in run.json()] == [
+        ("CEL003", "proj/broken.py", 1, "cannot read the file: dangling symbolic link")]
 
 
 def test_a_file_that_cannot_be_decoded_stays_a_syntax_error(tmp_path: Path) -> None:

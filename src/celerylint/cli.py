@@ -29,19 +29,20 @@ from celerylint.cli_inputs import (
     input_options,
     show,
 )
-from celerylint.engine.discover import ProjectRoot, locate_project
+from celerylint.engine.configurations import NOT_WRITING, Configurations
+from celerylint.engine.discover import ProjectRoot, locate_project, under
 from celerylint.engine.links import url_base_problem
 from celerylint.engine.options import (
     CACHE_DIR,
     FileOptions,
     OptionsError,
     Selection,
-    load_options,
     merge,
     select_layers,
 )
 from celerylint.engine.pool import default_jobs
 from celerylint.findings import SEVERITY_ORDER, Finding
+from celerylint.fixes.view import skipping_fixes
 from celerylint.integrations.baseline import (
     BaselineError,
     new_findings,
@@ -78,12 +79,15 @@ from celerylint.report import progress, rule_doc, severity_of
 from celerylint.report import sarif as sarif_report
 from celerylint.report import text as text_report
 from celerylint.report import verbose as verbose_log
-from celerylint.report.destination import OutputError, report_stream
+from celerylint.report.destination import OutputError, report_stream, write_atomically
 from celerylint.report.fixable import FixView
 from celerylint.report.settings import ResolvedSettings
 from celerylint.vcs.git import GitError
 
 EXIT_FINDINGS = 1
+# Formats that show neither a fix nor whether a finding has one: without --fix/--diff,
+# a run for them builds no fix at all.
+FORMATS_WITHOUT_FIXES = ("github", "gitlab")
 EXIT_USAGE = 2
 
 
@@ -98,25 +102,20 @@ def _codes_list(value: str | None) -> tuple[str, ...] | None:
     return tuple(part.strip() for part in value.split(",") if part.strip())
 
 
-def _options(paths: Sequence[Path], config: Path | None) -> tuple[Path, FileOptions]:
-    """The project of the first path and its options."""
-    try:
-        project = locate_project(paths[0] if paths else Path.cwd())
-    except OptionsError as exc:
-        _fail(str(exc))
-    return project.root, _project_options(project, config)
+def _configurations() -> Configurations:
+    """The run's configuration files: each mistake an error on stderr, once; the run
+    goes on with the defaults in its place and exits 2 at the end."""
+    return Configurations(list(load_catalog()),
+                          lambda problem: click.echo(f"celerylint: error: {problem}", err=True))
 
 
-def _project_options(project: ProjectRoot, config: Path | None) -> FileOptions:
+def _project_options(project: ProjectRoot, config: Path | None,
+                     configs: Configurations) -> FileOptions:
     """The options of `config` when given (``--config``), else of the configuration that
     defined the project's root (none: the defaults)."""
     if config is not None and not config.is_file():
         _fail(f"config file {config} does not exist")
-    try:
-        return load_options(config if config is not None else project.config,
-                            list(load_catalog()))
-    except OptionsError as exc:
-        _fail(str(exc))
+    return configs.options(config if config is not None else project.config)
 
 
 def _load_settings(root: Path, options: FileOptions, jobs: int | None, no_cache: bool,
@@ -207,12 +206,13 @@ def check(
     targets, failures = _existing(paths)  # failures: errors that make the exit code 2
     catalog = load_catalog()
     read: dict[Path, FileOptions] = {}
+    configs = _configurations()
 
     def options_of(project: ProjectRoot) -> FileOptions:
         """Each project's configuration, read once for discovery and for the run."""
         if project.root not in read:
-            read[project.root] = inputs.options(_project_options(project, config_file),
-                                                catalog)
+            read[project.root] = inputs.options(
+                _project_options(project, config_file, configs), catalog)
         return read[project.root]
 
     try:
@@ -240,11 +240,15 @@ def check(
         prepared.append(_Prepared(group, options, selected, version, load, mode,
                                   _comparison(options.base_ref, new_only)))
     if inputs.shows:
-        show(inputs, [(each.settings(), each.group.paths) for each in prepared])
+        show(inputs, [(each.settings(), each.group.paths) for each in prepared],
+             configs.failed)
+    if configs.failed and _writes(prepared, inputs.add_noqa, write_baseline_file):
+        _fail(NOT_WRITING)
     fix_mode = _overall_mode(prepared)
     machine_output = output_format not in ("text", "concise")
     log = verbose_log.Log(verbose)
-    with progress.progress_bar(progress.wanted(machine_output)) as tracker:
+    with progress.progress_bar(progress.wanted(machine_output)) as tracker, skipping_fixes(
+            output_format in FORMATS_WITHOUT_FIXES and not fix_mode.active):
         results = []
         for each in prepared:
             if tracker is not None:
@@ -252,11 +256,12 @@ def check(
             results.append(_run_logged(each, log))
     if inputs.add_noqa:
         add_noqa_and_exit(results)
+    failed = bool(failures) or configs.failed or _nothing_read(results)  # exit 2 at the end
     fixed = 0
     if fix_mode.active:
         results, fixed = _fix_each(prepared, results, fix_mode,
                                    machine_output or output_file is not None, exit_zero,
-                                   bool(failures))
+                                   failed, output_file)
     errors = [problem for r in results for problem in r.model.project.internal_errors]
     result = combine(results)
     recorded: int | None = None  # None: no baseline written (not asked, or it failed)
@@ -282,7 +287,7 @@ def check(
     _deliver(output, write)
     for problem in errors:
         click.echo(f"celerylint: internal error: {problem}", err=True)
-    if errors or failures:
+    if errors or failed:
         sys.exit(EXIT_USAGE)
     if write_baseline_file is not None and recorded is None:
         sys.exit(EXIT_FINDINGS)  # the findings were not recorded: they still stand
@@ -305,6 +310,26 @@ class _Prepared:
         """What ``--show-settings`` prints for this project."""
         return ResolvedSettings(self.group.root, self.options, self.selected, self.version,
                                 self.load.cache_dir, self.mode.fix, self.mode.unsafe)
+
+
+def _writes(prepared: Sequence[_Prepared], add_noqa: bool, baseline: Path | None) -> bool:
+    """Would the run write files (``--fix`` without ``--diff``, ``--add-noqa``,
+    ``--write-baseline``)?"""
+    fixing = any(each.mode.fix and not each.mode.diff for each in prepared)
+    return fixing or add_noqa or baseline is not None
+
+
+def _nothing_read(results: Sequence[RunResult]) -> bool:
+    """Were there Python files to check, and could none of them be read (each one a
+    CEL003 finding)? Then nothing was checked: said on stderr, and the run exits 2, not 1."""
+    wanted = [(result.model.project, path) for result in results
+              for path in result.model.project.files
+              if path.endswith(".py") and under(path, result.targets)]
+    if not wanted or any(path not in project.unreadable for project, path in wanted):
+        return False
+    click.echo(f"celerylint: error: no Python file could be read ({len(wanted)} "
+               f"unreadable)", err=True)
+    return True
 
 
 def _write_baseline(path: Path, result: RunResult) -> int | None:
@@ -448,10 +473,11 @@ def _rechecker(each: _Prepared) -> Callable[[Path], RunResult]:
 
 
 def _fix_each(prepared: Sequence[_Prepared], results: list[RunResult], mode: FixMode,
-              machine_output: bool, exit_zero: bool, failed: bool
-              ) -> tuple[list[RunResult], int]:
-    """Apply the fixes of each project on its own (or, with --diff, print them all and
-    exit, with 2 when `failed`: a path was missing); the checks after fixing and how
+              machine_output: bool, exit_zero: bool, failed: bool,
+              output_file: Path | None = None) -> tuple[list[RunResult], int]:
+    """Apply the fixes of each project on its own (or, with --diff, print them all, to
+    `output_file` when given, and exit, with 2 when `failed`: a path was missing, the
+    configuration has errors, nothing could be read); the checks after fixing and how
     many fixes were applied."""
     fixed_results = list(results)
     reports: list[tuple[Path, FixReport]] = []
@@ -464,7 +490,7 @@ def _fix_each(prepared: Sequence[_Prepared], results: list[RunResult], mode: Fix
         reports.append((each.group.root, report))
         fixed_results[index] = report.outcome.result
     if mode.diff:
-        _print_diff(reports, mode, exit_zero, failed)
+        _print_diff(reports, mode, exit_zero, failed, output_file)
     if mode.show_fixes:
         click.echo("\n".join(_fixed_lines(reports)), err=machine_output)
     return fixed_results, sum(len(report.outcome.applied) for _, report in reports)
@@ -478,12 +504,11 @@ def _fixed_lines(reports: Sequence[tuple[Path, FixReport]], would: bool = False)
 
 
 def _print_diff(reports: Sequence[tuple[Path, FixReport]], mode: FixMode,
-                exit_zero: bool, failed: bool) -> NoReturn:
-    """``--diff``: every project's changes as one patch on stdout, a summary on stderr."""
+                exit_zero: bool, failed: bool, output_file: Path | None = None) -> NoReturn:
+    """``--diff``: every project's changes as one patch on stdout (or, whole, in
+    ``-o FILE``), a summary on stderr."""
     diff = b"".join(report.diff for _, report in reports)
-    sys.stdout.flush()
-    sys.stdout.buffer.write(diff)
-    sys.stdout.flush()
+    _write_patch(diff, output_file)
     if mode.show_fixes:
         click.echo("\n".join(_fixed_lines(reports, would=True)), err=True)
     outcomes = [report.outcome for _, report in reports]
@@ -499,6 +524,20 @@ def _print_diff(reports: Sequence[tuple[Path, FixReport]], mode: FixMode,
     if errors or failed:
         sys.exit(EXIT_USAGE)
     sys.exit(EXIT_FINDINGS if diff and not exit_zero else 0)
+
+
+def _write_patch(diff: bytes, output_file: Path | None) -> None:
+    """The patch as bytes (file names need not be UTF-8): on stdout, or in `output_file`
+    written whole or not at all, like a report."""
+    if output_file is not None:
+        try:
+            write_atomically(output_file, diff)
+        except OutputError as exc:
+            _fail(str(exc))
+        return
+    sys.stdout.flush()
+    sys.stdout.buffer.write(diff)
+    sys.stdout.flush()
 
 
 def _report(result: RunResult, output_format: str, statistics: bool, fixed: int = 0,
@@ -549,9 +588,11 @@ def _stderr_notices(result: RunResult, quiet: int = 0) -> None:
 @click.option("--celery-version", help="Target Celery version (X.Y).")
 def config_command(path: Path | None, output_format: str, celery_version: str | None
                    ) -> None:
-    """Print every app's effective Celery configuration and where each value comes from."""
-    target = path or Path(".")
-    root, options = _options([target], None)
+    """Print every app's effective Celery configuration and where each value comes from
+    (exit 2 when celerylint's own configuration has errors: shown with the defaults)."""
+    project = locate_project(path or Path("."))
+    configs = _configurations()
+    root, options = project.root, configs.options(project.config)
     try:
         version = target_version(root, options, celery_version)
     except ValueError as exc:
@@ -559,8 +600,10 @@ def config_command(path: Path | None, output_format: str, celery_version: str | 
     model = build_model(root, options, version, None, frozenset())
     if output_format == "json":
         sys.stdout.write(config_report.render_json(root, model, version))
-        return
-    config_report.render_text(text_report.console(), root, model, version)
+    else:
+        config_report.render_text(text_report.console(), root, model, version)
+    if configs.failed:
+        sys.exit(EXIT_USAGE)
 
 
 @cli.command()

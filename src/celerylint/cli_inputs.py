@@ -159,9 +159,10 @@ def _stdin_name(paths: Sequence[Path], inputs: CheckInputs, kwargs: dict[str, An
     return inputs.stdin_filename
 
 
-def show(inputs: CheckInputs, projects: Sequence[tuple[ResolvedSettings, Sequence[Path]]]
-         ) -> NoReturn:
-    """``--show-settings`` and/or ``--show-files`` for every project, then exit 0."""
+def show(inputs: CheckInputs, projects: Sequence[tuple[ResolvedSettings, Sequence[Path]]],
+         failed: bool = False) -> NoReturn:
+    """``--show-settings`` and/or ``--show-files`` for every project, then exit 0 (2 when
+    `failed`: the configuration has errors, shown on stderr, the defaults in their place)."""
     lines: list[str] = []
     if inputs.show_settings:
         lines.extend(settings_lines([settings for settings, _ in projects]))
@@ -173,7 +174,7 @@ def show(inputs: CheckInputs, projects: Sequence[tuple[ResolvedSettings, Sequenc
     sys.stdout.flush()
     sys.stdout.buffer.write(b"".join(os.fsencode(line) + b"\n" for line in lines))
     sys.stdout.flush()
-    sys.exit(0)
+    sys.exit(EXIT_USAGE if failed else 0)
 
 
 def _files(settings: ResolvedSettings, paths: Sequence[Path]) -> list[str]:

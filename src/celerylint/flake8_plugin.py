@@ -29,6 +29,10 @@ files (the app, its config module, the task a view calls). So the plugin works p
   ``select`` or ``extend-select`` names in full (``CEL211``, not ``CEL2``) is added to the
   project's selection as ``celerylint check --extend-select CEL211`` would add it, so an
   off-by-default rule can be turned on from flake8.
+* A mistake in the project's configuration is said once on stderr (``celerylint: error:
+  ...``, as ``celerylint check`` says it), and the project is checked with the defaults
+  in place of what is broken: a plugin cannot set flake8's exit code, and stopping flake8
+  would hide every other plugin's findings.
 * Columns are 0-based character offsets, which flake8 shows 1-based: the same columns as
   ``celerylint check``. CEL001 (syntax error) does not appear either: flake8 reports E999
   and runs no tree plugin on a file that does not parse.
@@ -49,19 +53,20 @@ from typing import Any, Callable
 from celerylint import __version__
 from celerylint.catalog.specs import default_codes, load_catalog
 from celerylint.checks.meta.unused_noqa import UnusedNoqa
+from celerylint.engine.buffers import reading_buffer
+from celerylint.engine.configurations import Configurations
 from celerylint.engine.discover import ProjectRoot, locate_project
 from celerylint.engine.noqa import scan_noqa
 from celerylint.engine.options import (
     CACHE_DIR,
     FileOptions,
-    OptionsError,
     Selection,
-    load_options,
     select_layers,
 )
 from celerylint.engine.pool import default_jobs, digest
 from celerylint.facts.extract import extract
 from celerylint.findings import Finding
+from celerylint.fixes.view import skipping_fixes
 from celerylint.model.build import Model, Need, link
 from celerylint.model.loading import LoadSettings
 from celerylint.model.project import Project
@@ -84,13 +89,14 @@ class ProjectContext:
     findings: dict[str, list[Finding]]
 
     @classmethod
-    def build(cls, project: ProjectRoot, flake8_selected: Selected,
-              named: Sequence[str] = ()) -> ProjectContext:
-        """Read the project's configuration, load the project and run the rules flake8
-        reports; `named` are the codes flake8's selection names in full."""
+    def build(cls, project: ProjectRoot, flake8_selected: Selected, named: Sequence[str],
+              configs: Configurations) -> ProjectContext:
+        """Read the project's configuration (through `configs`, which reports its
+        mistakes), load the project and run the rules flake8 reports; `named` are the
+        codes flake8's selection names in full."""
         root = project.root
         catalog = load_catalog()
-        options = load_options(project.config, list(catalog))
+        options = configs.options(project.config)
         chosen = select_layers(list(catalog), default_codes(catalog),
                                [Selection.of(options), Selection(extend_select=named)])
         selected = frozenset(c for c in chosen if c != UnusedNoqa.code and flake8_selected(c))
@@ -107,7 +113,9 @@ class ProjectContext:
         """The findings of `model`, grouped by file; files with ``# celerylint: noqa``
         have none (``# flake8: noqa`` is flake8's to apply, or not with --disable-noqa)."""
         grouped: dict[str, list[Finding]] = {}
-        for finding in check_model(model, self.options, self.selected):
+        with skipping_fixes(True):  # flake8 shows no fix, nor whether there is one
+            findings = check_model(model, self.options, self.selected)
+        for finding in findings:
             if not model.project.noqa_of(finding.path).celerylint_skip:
                 grouped.setdefault(finding.path, []).append(finding)
         for found in grouped.values():
@@ -120,8 +128,12 @@ class ProjectContext:
             return []  # excluded from the project: `celerylint check` reports nothing there
         if _same_text(_disk_text(self.root / path), text) or not isinstance(tree, ast.Module):
             return self.findings.get(path, [])
-        model = _with_buffer(self.model.project, path, text, tree, needs_of(self.selected))
-        return self.by_file(model).get(path, [])
+        # Every reader of project files (rules reading text, fixes, requirements) sees
+        # the buffer too, as under ``celerylint check -``.
+        with reading_buffer(self.root / path, text.encode("utf-8")):
+            model = _with_buffer(self.model.project, path, text, tree,
+                                 needs_of(self.selected))
+            return self.by_file(model).get(path, [])
 
 
 def _load_settings(root: Path, options: FileOptions) -> LoadSettings:
@@ -189,17 +201,16 @@ def _newlines(text: str) -> str:
 
 @lru_cache(maxsize=4096)
 def _root_of(folder: Path) -> ProjectRoot:
-    try:
-        return locate_project(folder)
-    except OptionsError as exc:
-        raise _execution_error(exc) from None
+    return locate_project(folder)
 
 
-def _execution_error(error: OptionsError) -> Exception:
-    """A configuration mistake as flake8 reports it: a message, never a traceback."""
-    from flake8.exceptions import ExecutionError  # type: ignore[import-untyped]
-
-    return ExecutionError(f"celerylint: {error}")  # type: ignore[no-any-return]
+def _configurations() -> Configurations:
+    """The configuration files of a flake8 run. A mistake in one is said once on stderr,
+    as ``celerylint check`` says it, and the project is checked with the defaults in its
+    place (a plugin cannot set flake8's exit code, and stopping flake8 would hide every
+    other plugin's findings)."""
+    return Configurations(list(load_catalog()),
+                          lambda problem: sys.stderr.write(f"celerylint: error: {problem}\n"))
 
 
 def _named_codes(options: Any) -> tuple[str, ...]:
@@ -232,14 +243,13 @@ class _RunState:
     active: bool = True
     contexts: dict[Path, ProjectContext] = field(default_factory=dict)
     named: tuple[str, ...] = ()
+    configs: Configurations = field(default_factory=_configurations)
 
     def context(self, project: ProjectRoot) -> ProjectContext:
         root = project.root
         if root not in self.contexts:
-            try:
-                self.contexts[root] = ProjectContext.build(project, self.selected, self.named)
-            except OptionsError as exc:
-                raise _execution_error(exc) from None
+            self.contexts[root] = ProjectContext.build(project, self.selected, self.named,
+                                                       self.configs)
         return self.contexts[root]
 
     def context_of(self, path: Path) -> ProjectContext:

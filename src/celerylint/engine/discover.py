@@ -24,6 +24,7 @@ from celerylint.engine.buffers import buffered
 from celerylint.engine.globs import glob_to_regex, strip_dot_slash
 from celerylint.engine.options import CONFIG_FILES, FileOptions, config_in
 from celerylint.engine.pathnames import as_named
+from celerylint.engine.readable import read_regular
 
 DEFAULT_EXCLUDES: tuple[str, ...] = (
     ".bzr",
@@ -119,14 +120,14 @@ def _governed(root: Path) -> bool:
     """Is a celerylint configuration at or above `root`? Then only another
     configuration below starts a project of its own, not a mere marker."""
     folder = root.resolve()
-    return any(config_in(f, strict=False) is not None for f in (folder, *folder.parents))
+    return any(config_in(f) is not None for f in (folder, *folder.parents))
 
 
 def _is_nested_root(folder: str, names: set[str], governed: bool) -> bool:
     """Is this folder (below a root, holding `names`) a project of its own?"""
     if any(name in names for name in CONFIG_FILES):
         return True
-    if "pyproject.toml" in names and config_in(Path(folder), strict=False) is not None:
+    if "pyproject.toml" in names and config_in(Path(folder)) is not None:
         return True
     return not governed and any(marker in names for marker in ROOT_MARKERS)
 
@@ -238,8 +239,10 @@ def _parse_rule(line: str) -> _Rule | None:
 
 
 def _read_rules(path: Path) -> tuple[_Rule, ...]:
+    """The rules of an ignore file; none when it cannot be read (a ``.gitignore`` that is
+    a FIFO must not block the run, so it is read as every project file is)."""
     try:
-        text = path.read_text(encoding="utf-8", errors="replace")
+        text = read_regular(path).decode("utf-8", errors="replace")
     except OSError:
         return ()
     rules = (_parse_rule(line) for line in text.splitlines())

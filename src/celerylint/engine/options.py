@@ -3,7 +3,9 @@ the top level of ``celerylint.toml`` / ``.celerylint.toml``), and rule selection
 
 Options live beside the project's other tool settings so a checkout carries its own
 policy; a typo there must not silently do nothing, so every key, type and rule code is
-checked and an unknown one is an error that offers the closest valid spelling. Selection
+checked and an unknown one is an error that offers the closest valid spelling
+(`read_options` gives every error of a file, with the defaults in place of what is
+broken, so a run can report them all and still check the project). Selection
 follows ruff's semantics because that is what users already know: ``select`` replaces
 the default set, ``extend-select`` adds to it, ``ignore`` removes, and when two selectors
 disagree about a code the more specific one wins (at equal specificity, ``ignore`` wins).
@@ -31,6 +33,7 @@ else:  # pragma: no cover - exercised on Python < 3.11 only
 
 from celerylint.engine.globs import glob_hits
 from celerylint.engine.links import url_base_problem
+from celerylint.engine.readable import os_reason, read_regular
 
 ALL = "ALL"
 # Where the facts cache lives, relative to the project root, unless ``cache-dir`` (or the
@@ -39,6 +42,9 @@ CACHE_DIR = ".celerylint_cache"
 _SECTION = "[tool.celerylint]"
 _SELECTOR_SHAPE = re.compile(r"[A-Z]+[0-9]*\Z")
 _VERSION_SHAPE = re.compile(r"[0-9]+\.[0-9]+(?:\.[0-9]+)?\Z")
+# ``[tool.celerylint]``, ``[tool.celerylint.x]`` or ``tool.celerylint.x = ...`` in a file
+# that cannot be parsed.
+_NAMES_SECTION = re.compile(rb"""tool\s*\.\s*["']?celerylint\b""")
 
 
 class OptionsError(Exception):
@@ -208,16 +214,16 @@ _KEYS: dict[str, tuple[str, _Reader]] = {
 CONFIG_FILES: tuple[str, ...] = ("celerylint.toml", ".celerylint.toml")
 
 
-def config_in(folder: Path, strict: bool = True) -> Path | None:
+def config_in(folder: Path) -> Path | None:
     """The celerylint configuration of `folder`: its ``pyproject.toml`` when that has a
     ``[tool.celerylint]`` table, else its ``celerylint.toml`` or ``.celerylint.toml``.
 
-    A ``pyproject.toml`` that mentions celerylint but is not valid TOML raises
-    OptionsError when `strict` (the user meant to configure celerylint there); otherwise
-    it is passed over.
+    A ``pyproject.toml`` that cannot be read as TOML but names the table is the
+    configuration all the same (the user meant to configure celerylint there): reading
+    its options reports the mistake and gives the defaults (`read_options`).
     """
     pyproject = folder / "pyproject.toml"
-    if pyproject.is_file() and _has_section(pyproject, strict):
+    if pyproject.is_file() and _has_section(pyproject):
         return pyproject
     for name in CONFIG_FILES:
         candidate = folder / name
@@ -226,9 +232,9 @@ def config_in(folder: Path, strict: bool = True) -> Path | None:
     return None
 
 
-def _has_section(pyproject: Path, strict: bool) -> bool:
+def _has_section(pyproject: Path) -> bool:
     try:
-        text = pyproject.read_bytes()
+        text = read_regular(pyproject)
     except OSError:
         return False
     if b"celerylint" not in text:
@@ -236,9 +242,7 @@ def _has_section(pyproject: Path, strict: bool) -> bool:
     try:
         return _read_section(pyproject) is not None
     except OptionsError:
-        if strict:
-            raise
-        return False
+        return _NAMES_SECTION.search(text) is not None
 
 
 def find_pyproject(start: Path) -> Path | None:
@@ -262,16 +266,16 @@ def _display(path: Path) -> str:
 
 
 def _read_document(path: Path) -> dict[str, Any]:
+    """The TOML document of `path` (or of the editor buffer standing for it)."""
     try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
+        return tomllib.loads(read_regular(path).decode("utf-8"))
     except tomllib.TOMLDecodeError as error:
         raise OptionsError(f"{_display(path)} is not valid TOML: {error}") from None
     except UnicodeDecodeError as error:  # TOML is UTF-8 only
         raise OptionsError(f"{_display(path)} is not UTF-8 text (byte {error.start} "
                            f"is {error.object[error.start]:#04x})") from None
     except OSError as error:
-        raise OptionsError(f"cannot read {_display(path)}: {error.strerror}") from None
+        raise OptionsError(f"cannot read {_display(path)}: {os_reason(error)}") from None
 
 
 def _is_pyproject_shaped(path: Path, document: Mapping[str, Any]) -> bool:
@@ -309,27 +313,57 @@ def load_options(pyproject: Path | None, known_codes: Collection[str]) -> FileOp
     """Read and check ``[tool.celerylint]`` of a ``pyproject.toml``, or the top level of a
     ``celerylint.toml``; no file or no section gives the defaults.
 
-    Raises OptionsError naming the file and the key for invalid TOML, unknown keys,
-    values of the wrong type and rule selectors that match no code in `known_codes`.
+    Raises OptionsError (the first of `read_options`' problems) naming the file and the
+    key for invalid TOML, unknown keys, values of the wrong type and rule selectors that
+    match no code in `known_codes`.
+    """
+    options, problems = read_options(pyproject, known_codes)
+    if problems:
+        raise problems[0]
+    return options
+
+
+def read_options(pyproject: Path | None, known_codes: Collection[str]
+                 ) -> tuple[FileOptions, list[OptionsError]]:
+    """The options of `pyproject` (as `load_options`) and every mistake in it, in file
+    order, instead of stopping at the first: a run goes on with what the file surely
+    means. An unknown key is left out, a key with a bad value keeps its default, and a
+    file that cannot be read as TOML (or whose section is no table) gives the defaults.
     """
     if pyproject is None:
-        return FileOptions()
-    document = _read_document(pyproject)
-    if _is_pyproject_shaped(pyproject, document):
-        section = _read_section(pyproject, document)
-        source = f"{_SECTION} of {_display(pyproject)}"
-    else:
-        section = document
-        source = _display(pyproject)
+        return FileOptions(), []
+    try:
+        document = _read_document(pyproject)
+        section, source = _section_of(pyproject, document)
+    except OptionsError as error:
+        return FileOptions(path=pyproject), [error]
     if section is None:
-        return FileOptions()
+        return FileOptions(), []
     values: dict[str, Any] = {}
+    problems: list[OptionsError] = []
     for name, raw in section.items():
-        if name not in _KEYS:
-            raise _unknown_key(name, source)
-        attribute, reader = _KEYS[name]
-        values[attribute] = reader(raw, _Key(name, source, known_codes))
-    return FileOptions(path=pyproject, **values)
+        try:
+            values.update(_read_key(name, raw, source, known_codes))
+        except OptionsError as error:
+            problems.append(error)
+    return FileOptions(path=pyproject, **values), problems
+
+
+def _section_of(pyproject: Path, document: Mapping[str, Any]
+                ) -> tuple[Mapping[str, Any] | None, str]:
+    """The options' table of the file (None: it has none) and how messages name it."""
+    if _is_pyproject_shaped(pyproject, document):
+        return _read_section(pyproject, document), f"{_SECTION} of {_display(pyproject)}"
+    return document, _display(pyproject)
+
+
+def _read_key(name: str, raw: object, source: str, known_codes: Collection[str]
+              ) -> dict[str, Any]:
+    """One key of the section as a FileOptions field; OptionsError when it is wrong."""
+    if name not in _KEYS:
+        raise _unknown_key(name, source)
+    attribute, reader = _KEYS[name]
+    return {attribute: reader(raw, _Key(name, source, known_codes))}
 
 
 def _frozen(value: Any) -> Any:

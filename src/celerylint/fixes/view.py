@@ -11,10 +11,16 @@ from __future__ import annotations
 
 import ast
 import hashlib
+import os
 import re
-from functools import lru_cache
+from bisect import bisect_right
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from itertools import accumulate
 from pathlib import Path
 
+from celerylint.engine.readable import read_regular
 from celerylint.findings import Span
 from celerylint.parsing.parse import ParseFailure, SourceDecodeError, decode_source, parse_python
 from celerylint.parsing.source import SourceFile
@@ -44,6 +50,7 @@ class FileView:
         self.newline = newline_of(text)
         self._starts = line_starts(text)
         self._parents: dict[int, ast.AST] = {}
+        self._index: dict[int, _Children] = {}
 
     def offset(self, row: int, column: int) -> int:
         """String offset of a report position; ValueError when it is outside the text."""
@@ -84,17 +91,16 @@ class FileView:
     def nodes_at(self, span: Span) -> list[ast.AST]:
         """Every expression, statement or keyword node whose span is exactly `span`.
 
-        Only the branches of the tree whose rows enclose the span are walked; the parents
-        met on the way are remembered for `parent`.
+        Only the branches of the tree whose rows enclose the span are walked (found by
+        bisection in each node's children, so that a file with thousands of findings is
+        not walked once per finding); the parents met on the way are remembered for
+        `parent`.
         """
         found: list[ast.AST] = []
         pending: list[ast.AST] = [self.tree]
         while pending:
             node = pending.pop()
-            for child in ast.iter_child_nodes(node):
-                rows = _rows(child)
-                if rows is not None and (rows[0] > span.row or rows[1] < span.end_row):
-                    continue
+            for child in self._children(node).enclosing(span):
                 self._parents[id(child)] = node
                 if isinstance(child, (ast.expr, ast.stmt, ast.keyword)) and (
                         self.span_of(child) == span):
@@ -102,10 +108,49 @@ class FileView:
                 pending.append(child)
         return found
 
+    def _children(self, node: ast.AST) -> _Children:
+        children = self._index.get(id(node))
+        if children is None:
+            children = self._index[id(node)] = _Children(node)
+        return children
+
     def parent(self, node: ast.AST) -> ast.AST | None:
         """The node that directly holds `node`, for nodes on the way to a node that
         `nodes_at` found (None for the module, and for nodes it never walked)."""
         return self._parents.get(id(node))
+
+
+class _Children:
+    """The children of one node, sorted by first row, to find those whose rows enclose a
+    span without looking at every child; `enclosing` gives them in the order of
+    ``ast.iter_child_nodes`` (children without rows always enclose)."""
+
+    def __init__(self, node: ast.AST) -> None:
+        ranked: list[tuple[int, int, int, ast.AST]] = []
+        self._rowless: list[tuple[int, ast.AST]] = []
+        for order, child in enumerate(ast.iter_child_nodes(node)):
+            rows = _rows(child)
+            if rows is None:
+                self._rowless.append((order, child))
+            else:
+                ranked.append((rows[0], rows[1], order, child))
+        ranked.sort(key=lambda entry: (entry[0], entry[2]))
+        self._firsts = [entry[0] for entry in ranked]
+        self._ranked = ranked
+        self._reach = list(accumulate((entry[1] for entry in ranked), max))
+
+    def enclosing(self, span: Span) -> list[ast.AST]:
+        """Children whose first row is at most `span.row` and last row at least
+        `span.end_row`; the running maximum of last rows stops the scan early."""
+        chosen = list(self._rowless)
+        index = bisect_right(self._firsts, span.row) - 1
+        while index >= 0 and self._reach[index] >= span.end_row:
+            _, last, order, child = self._ranked[index]
+            if last >= span.end_row:
+                chosen.append((order, child))
+            index -= 1
+        chosen.sort(key=lambda entry: entry[0])
+        return [child for _, child in chosen]
 
 
 def _rows(node: ast.AST) -> tuple[int, int] | None:
@@ -130,18 +175,46 @@ def _row_of(starts: list[int], offset: int) -> int:
 
 
 _CHECKED: dict[str, bytes] = {}
+_LAST_READ: dict[str, tuple[bytes, bytes, FileView | None]] = {}  # path -> (content, digest, view)
+_SKIPPING: ContextVar[bool] = ContextVar("celerylint_skipping_fixes", default=False)
+EAGER_FIXES_ENV = "CELERYLINT_EAGER_FIXES"  # build fixes even when no output needs them
+
+
+@contextmanager
+def skipping_fixes(skip: bool) -> Iterator[None]:
+    """Within (when `skip`): no file is loaded for a fix, so every builder returns None.
+
+    For runs whose output shows neither the edits nor whether a finding has a fix
+    (github, gitlab, flake8): building the fixes there is pure cost (a file with
+    thousands of findings took seconds). ``CELERYLINT_EAGER_FIXES=1`` builds them anyway,
+    so that tests and the bench can prove the output is the same."""
+    token = _SKIPPING.set(skip and not os.environ.get(EAGER_FIXES_ENV))
+    try:
+        yield
+    finally:
+        _SKIPPING.reset(token)
 
 
 def load_view(root: Path, path: str) -> FileView | None:
     """The current content of a project file, parsed; None when it cannot be read or
-    parsed (such a file is never fixed). What was read is remembered (`checked_digest`)
-    so that edits are never applied to other content than they were computed on."""
+    parsed (such a file is never fixed), or when no fix is wanted (`skipping_fixes`).
+    What was read is remembered (`checked_digest`) so that edits are never applied to
+    other content than they were computed on."""
+    if _SKIPPING.get():
+        return None
     try:
-        data = (root / path).read_bytes()
+        data = read_regular(root / path)
     except OSError:
         return None
-    _CHECKED[path] = digest(data)
-    return _view(path, data)
+    last = _LAST_READ.get(path)
+    if last is None or last[0] != data:
+        # The rules of one run ask for the same file once per finding: the file is read
+        # each time (it may have changed), but hashed and parsed only when it did.
+        if len(_LAST_READ) >= _REMEMBERED:
+            _LAST_READ.clear()
+        last = _LAST_READ[path] = (data, digest(data), _view(path, data))
+    _CHECKED[path] = last[1]
+    return last[2]
 
 
 def digest(data: bytes) -> bytes:
@@ -153,10 +226,10 @@ def checked_digest(path: str) -> bytes | None:
     return _CHECKED.get(path)
 
 
-@lru_cache(maxsize=16)
+_REMEMBERED = 16  # files whose content, digest and view are kept between calls
+
+
 def _view(path: str, data: bytes) -> FileView | None:
-    """Cached by content: the rules of one run ask for the same file several times, and a
-    file rewritten by a fix round is read afresh."""
     try:
         text = decode_source(data)
     except SourceDecodeError:

@@ -39,6 +39,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from celerylint.engine.readable import read_regular
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:
@@ -171,14 +173,17 @@ def _declarations(requirements: Iterable[str], where: str) -> list[_Declaration]
 
 
 def _read_text(path: Path) -> str | None:
+    """The file's text with universal newlines (through `read_regular`, so an editor
+    buffer wins and a FIFO never blocks); None when it cannot be read or decoded."""
     try:
-        return path.read_text(encoding="utf-8")
+        text = read_regular(path).decode("utf-8")
     except (OSError, UnicodeDecodeError):
         return None
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def _load_toml(path: Path) -> dict[str, Any] | None:
-    text = _read_text(path) if path.is_file() else None
+    text = _read_text(path)
     if text is None:
         return None
     try:
@@ -249,7 +254,7 @@ def _table_specifiers(value: Any) -> Iterator[str]:
 
 def _from_setup_cfg(root: Path) -> list[_Declaration]:
     path = root / "setup.cfg"
-    text = _read_text(path) if path.is_file() else None
+    text = _read_text(path)
     if text is None:
         return []
     parser = configparser.ConfigParser(interpolation=None)

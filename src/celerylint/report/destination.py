@@ -32,8 +32,10 @@ def report_stream(output_file: Path | None) -> Iterator[TextIO]:
     write_atomically(output_file, buffer.getvalue())
 
 
-def write_atomically(path: Path, text: str) -> None:
-    """Replace `path` with `text` (UTF-8) in one rename; nothing is left behind on error."""
+def write_atomically(path: Path, data: str | bytes) -> None:
+    """Replace `path` with `data` (text as UTF-8) in one rename; nothing is left behind
+    on error."""
+    payload = data.encode("utf-8") if isinstance(data, str) else data
     folder = path.parent if str(path.parent) else Path(".")
     try:
         handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp",
@@ -42,8 +44,8 @@ def write_atomically(path: Path, text: str) -> None:
         raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
     try:
         os.chmod(temporary, 0o666 & ~_umask())  # as a plain open() would create it
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
-            stream.write(text)
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(payload)
         os.replace(temporary, path)
     except OSError as exc:
         Path(temporary).unlink(missing_ok=True)

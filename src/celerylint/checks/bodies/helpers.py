@@ -18,6 +18,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from celerylint.engine.readable import read_regular
 from celerylint.facts.increments import may_increment
 from celerylint.facts.schema import FunctionFacts
 from celerylint.model.build import Model, Need
@@ -67,7 +68,7 @@ def helper_may_increment(project: Project, origin: str) -> bool:
     if path in project.modules:
         return True
     try:
-        text = function_text((project.root / path).read_bytes(), origin.rsplit(".", 1)[-1])
+        text = function_text(read_regular(project.root / path), origin.rsplit(".", 1)[-1])
     except OSError:
         return True
     if text is None:  # not defined there: maybe re-exported from another module
