@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterator
 
-from celerylint.checks.calling.since_base import compared, production_by_name
+from celerylint.checks.calling.since_base import versions
 from celerylint.checks.registry import Rule
 from celerylint.findings import Finding
 from celerylint.model.apps import App
@@ -38,13 +38,11 @@ class TaskRemovedSinceBase(Rule):
     code = "CEL406"
 
     def check(self, model: Model) -> Iterator[Finding]:
-        old_model = compared(model)
-        if old_model is None or model.base is None:
+        compared = versions(model)
+        if compared is None:
             return
-        ref = model.base.ref
-        now = production_by_name(model)
-        before = production_by_name(old_model)
-        gone = {name for name in before if name not in now}
+        ref, before = compared.ref, compared.before
+        gone = {name for name in before if name not in compared.now}
         for name in sorted(gone):
             old = before[name][0]
             hint = (f'Keep the old name with name="{name}" for one release, or drain the '

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from celerylint.checks.calling.receivers import converts_arguments
-from celerylint.checks.calling.since_base import compared, production_by_name
+from celerylint.checks.calling.since_base import versions
 from celerylint.checks.registry import Rule
 from celerylint.facts.schema import Parameters
 from celerylint.findings import MESSAGE_LIMIT, Finding
@@ -129,13 +129,12 @@ class TaskSignatureIncompatibleSinceBase(Rule):
     code = "CEL407"
 
     def check(self, model: Model) -> Iterator[Finding]:
-        old_model = compared(model)
-        if old_model is None or model.base is None:
+        compared = versions(model)
+        if compared is None:
             return
-        ref = model.base.ref
-        before = production_by_name(old_model)
-        for name, tasks in sorted(production_by_name(model).items()):
-            olds = before.get(name, [])
+        ref = compared.ref
+        for name, tasks in sorted(compared.now.items()):
+            olds = compared.before.get(name, [])
             if len(tasks) != 1 or len(olds) != 1:
                 continue  # new, or a duplicate name (CEL608): which one runs is unknown
             new_task, old_task = tasks[0], olds[0]
