@@ -23,6 +23,7 @@ from conftest import (
     run_celerylint,
     write_tree,
 )
+from sarif_schema import assert_valid_sarif
 
 CELERY = ('from celery import Celery\n\napp = Celery("proj", broker="redis://localhost:6379/0",'
           ' include=["proj.tasks"])\n')
@@ -265,6 +266,7 @@ def test_new_only_in_every_output_format(output_format: str, tmp_path: Path) -> 
                              "HEAD", "--new-only", "--output-format", output_format], root)
     assert run.code == 1, run.stderr
     if output_format == "sarif":
+        assert_valid_sarif(json.loads(run.stdout))  # baselineState is in the schema
         results = json.loads(run.stdout)["runs"][0]["results"]
         assert [r["locations"][0]["physicalLocation"]["region"]["startLine"]
                 for r in results] == [33]
