@@ -73,6 +73,29 @@ def run_celerylint(args: Sequence[str], cwd: Path, env: Mapping[str, str] | None
     return Run(done.returncode, done.stdout, done.stderr)
 
 
+def stderr_on_a_terminal(args: Sequence[str], cwd: Path, env: Mapping[str, str]
+                         ) -> tuple[int, str]:
+    """Run `celerylint ARGS` with stderr on a pseudo-terminal (stdout piped): the exit code
+    and what the terminal showed."""
+    import pty
+
+    leader, follower = pty.openpty()
+    done = subprocess.run([celerylint_executable(), *args], cwd=cwd, stdout=subprocess.PIPE,
+                          stderr=follower, env=dict(env), timeout=300, check=False)
+    os.close(follower)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:  # the terminal is gone once the child has exited
+            break
+        if not chunk:
+            break
+        shown += chunk
+    os.close(leader)
+    return done.returncode, shown.decode("utf-8", "replace")
+
+
 def invoke_celerylint(args: Sequence[str], cwd: Path,
                       env: Mapping[str, str | None] | None = None) -> Run:
     """Run `celerylint ARGS` in `cwd` in this process, through the click command.

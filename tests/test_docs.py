@@ -104,30 +104,31 @@ def test_fixed_examples_change_their_files(catalog: dict[str, RuleSpec]) -> None
             assert text != example.files[name]
 
 
-# Good examples showing that a module which no longer parses is not taken for gone.
-BROKEN_ON_PURPOSE = {("CEL406", "a module that no longer parses: its tasks are not gone")}
+# Good examples showing that a module which no longer parses is not taken for gone: the
+# working-tree file that is broken on purpose.
+BROKEN_ON_PURPOSE = {("CEL406", "a module that no longer parses: its tasks are not gone"):
+                     "proj/tasks.py"}
 
 
 def test_example_python_parses_except_cel001_bad(catalog: dict[str, RuleSpec]) -> None:
     """Examples are real code: only CEL001's examples may hold files that fail to parse
     (its bad examples at the lines they expect; a good one shows a broken file that
-    celerylint does not read, named `legacy.py`), and the working tree of the examples
-    in `BROKEN_ON_PURPOSE`."""
+    celerylint does not read, named `legacy.py`), and the working-tree file named in
+    `BROKEN_ON_PURPOSE` (the base of those examples parses)."""
     for spec, example in _examples(catalog):
-        sources = [(False, example.base), (True, {**example.files, **example.fixed})]
-        for name, text, current in [(name, text, current) for current, files in sources
-                                    for name, text in files.items()]:
-            if not name.endswith(".py"):
-                continue
-            expected = {item.rpartition(":")[0] for item in example.expect}
-            unread = example.kind == "good" and name.endswith("legacy.py")
-            broken = current and (spec.code, example.title) in BROKEN_ON_PURPOSE and (
-                name == "proj/tasks.py")
-            if (spec.code == "CEL001" and (name in expected or unread)) or broken:
-                with pytest.raises(libcst.ParserSyntaxError):
+        expected = {item.rpartition(":")[0] for item in example.expect}
+        broken_file = BROKEN_ON_PURPOSE.get((spec.code, example.title))
+        for current, files in ((False, example.base), (True, {**example.files, **example.fixed})):
+            for name, text in files.items():
+                if not name.endswith(".py"):
+                    continue
+                unread = example.kind == "good" and name.endswith("legacy.py")
+                broken = current and name == broken_file
+                if (spec.code == "CEL001" and (name in expected or unread)) or broken:
+                    with pytest.raises(libcst.ParserSyntaxError):
+                        libcst.parse_module(text)
+                else:
                     libcst.parse_module(text)
-            else:
-                libcst.parse_module(text)
 
 
 def test_render_rule_puts_the_anchor_before_the_heading(catalog: dict[str, RuleSpec]) -> None:

@@ -8,13 +8,18 @@ from __future__ import annotations
 
 import json
 import os
-import pty
 import re
 import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import celerylint_executable, invoke_celerylint, run_celerylint, write_tree
+from conftest import (
+    celerylint_executable,
+    invoke_celerylint,
+    run_celerylint,
+    stderr_on_a_terminal,
+    write_tree,
+)
 
 COLOUR_SGR = re.compile(r"\x1b\[[0-9;]*(?:3[0-9]|4[0-9]|9[0-7]|10[0-7])[;m]")
 
@@ -270,23 +275,10 @@ def test_cel201_agrees_in_number(tmp_path: Path, two: str, message: str) -> None
 
 def _stderr_on_a_terminal(args: list[str], cwd: Path) -> str:
     """What a terminal on stderr showed while `celerylint ARGS` ran."""
-    leader, follower = pty.openpty()
     env = {k: v for k, v in os.environ.items() if k not in ("CI", "NO_COLOR")}
-    done = subprocess.run([celerylint_executable(), *args], cwd=cwd, stdout=subprocess.PIPE,
-                          stderr=follower, env=env, timeout=300, check=False)
-    os.close(follower)
-    shown = b""
-    while True:
-        try:
-            chunk = os.read(leader, 65536)
-        except OSError:
-            break
-        if not chunk:
-            break
-        shown += chunk
-    os.close(leader)
-    assert done.returncode == 1
-    return shown.decode("utf-8", "replace")
+    code, shown = stderr_on_a_terminal(args, cwd, env)
+    assert code == 1
+    return shown
 
 
 def test_progress_shows_every_stage_of_the_run_in_order(tmp_path: Path) -> None:

@@ -7,14 +7,20 @@ from __future__ import annotations
 
 import json
 import os
-import pty
 import subprocess
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, copy_fixture, invoke_celerylint, run_celerylint, write_tree
+from conftest import (
+    FIXTURES,
+    copy_fixture,
+    invoke_celerylint,
+    run_celerylint,
+    stderr_on_a_terminal,
+    write_tree,
+)
 
 ALL_JSON = ["check", "--select", "ALL", "--output-format", "json", "--exit-zero"]
 PROJECTS = sorted(p.name for p in FIXTURES.iterdir() if (p / "pyproject.toml").exists())
@@ -198,24 +204,9 @@ def test_cache_dir_from_the_configuration(tmp_path: Path) -> None:
 
 def _run_on_a_terminal(args: Sequence[str], cwd: Path, env: dict[str, str]) -> str:
     """Run with stderr on a pseudo-terminal; return what the terminal showed."""
-    leader, follower = pty.openpty()
-    from conftest import celerylint_executable
-
-    done = subprocess.run([celerylint_executable(), *args], cwd=cwd, stdout=subprocess.PIPE,
-                          stderr=follower, env=env, timeout=300, check=False)
-    os.close(follower)
-    shown = b""
-    while True:
-        try:
-            chunk = os.read(leader, 65536)
-        except OSError:
-            break
-        if not chunk:
-            break
-        shown += chunk
-    os.close(leader)
-    assert done.returncode in (0, 1)
-    return shown.decode("utf-8", "replace")
+    code, shown = stderr_on_a_terminal(args, cwd, env)
+    assert code in (0, 1)
+    return shown
 
 
 @pytest.fixture

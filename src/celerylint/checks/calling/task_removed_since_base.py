@@ -3,9 +3,9 @@ task of the working tree registers any more (``--base-ref`` only)."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator
+from collections.abc import Iterator
 
-from celerylint.checks.calling.since_base import versions
+from celerylint.checks.calling.since_base import Versions, versions
 from celerylint.checks.registry import Rule
 from celerylint.findings import Finding
 from celerylint.model.apps import App
@@ -13,11 +13,11 @@ from celerylint.model.build import Model
 from celerylint.model.tasks import Task
 
 
-def _replacement(model: Model, old: Task, before: Collection[str]) -> Task | None:
+def _replacement(compared: Versions, old: Task) -> Task | None:
     """The working tree's task that evidently replaced `old`: the only production task
     of the same function name, under a name the base did not have."""
-    found = [task for task in model.production_tasks()
-             if task.function == old.function and task.name not in before]
+    found = [task for name, tasks in compared.now.items() if name not in compared.before
+             for task in tasks if task.function == old.function]
     return found[0] if len(found) == 1 else None
 
 
@@ -47,7 +47,7 @@ class TaskRemovedSinceBase(Rule):
             old = before[name][0]
             hint = (f'Keep the old name with name="{name}" for one release, or drain the '
                     "queue before deploying.")
-            new = _replacement(model, old, before.keys())
+            new = _replacement(compared, old)
             if new is not None:
                 yield Finding(self.code, f"task {name!r} of {ref} is now {new.name!r}: "
                               "messages queued under the old name are dropped as "
