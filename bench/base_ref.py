@@ -27,6 +27,7 @@ from pathlib import Path
 from run import (
     Summary,
     celerylint_command,
+    compile_celerylint,
     corpus_dir,
     cpu_count,
     fmt_ratio,
@@ -132,6 +133,7 @@ def main() -> None:
     parser.add_argument("--output", type=Path, default=BENCH / "base-ref.md")
     args = parser.parse_args()
     celerylint = celerylint_command()
+    compile_celerylint()  # as bench/run.py does: measure what an install runs
     with tempfile.TemporaryDirectory() as folder:
         repo = _repository(corpus_dir(), Path(folder))
         _output(celerylint, repo)  # fill the cache
