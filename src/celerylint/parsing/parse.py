@@ -2,9 +2,10 @@
 
 Facts are extracted from :mod:`ast` because it is fast and exact about positions, but
 its grammar is the host interpreter's. ``parse_python`` therefore tries ``ast`` first and
-only on failure reads the file with libcst and lowers the newer constructs (see
-:mod:`celerylint.parsing.lowering`) before trying ``ast`` again. Only text that neither accepts
-is reported as a syntax error, with the interpreter's own message.
+only on failure lowers the newer constructs (see :mod:`celerylint.parsing.lowering`:
+the common 3.12 forms without libcst, the others with it) before trying ``ast`` again.
+Only text that neither accepts is reported as a syntax error, with the interpreter's own
+message.
 
 Positions in the returned tree refer to the original text: line numbers are exact for
 every node that survives lowering, and ``col_offset`` stays a UTF-8 byte offset into the
@@ -101,10 +102,17 @@ def _ast_parse(source: str, filename: str) -> ast.Module:
 
 
 def _parse_lowered(source: str, filename: str, original: SyntaxError) -> ast.Module | ParseFailure:
-    from celerylint.parsing.lowering import (
-        lower_source,  # imports libcst: keep it off the fast path
+    from celerylint.parsing.lowering import (  # off the path of files the host reads
+        lower_source,
+        quick_lowered,
     )
 
+    quick = quick_lowered(source)
+    if quick is not None:
+        try:
+            return _ast_parse(quick, filename)
+        except (SyntaxError, RecursionError, MemoryError):
+            pass  # then the quick path was not enough: libcst reads it as before
     lowered = lower_source(source, (sys.version_info[0], sys.version_info[1]))
     if lowered is None:
         return _failure(original)
