@@ -18,6 +18,7 @@ from celerylint.facts.imports import collect_imports
 from celerylint.facts.schema import DEFERS, CallSite
 from celerylint.facts.signatures import method_calls, parameters
 from celerylint.facts.values import Evaluator
+from celerylint.facts.walk import TreeIndex
 from celerylint.parsing.source import SourceFile
 
 HEADER = """\
@@ -33,7 +34,7 @@ def scan(code: str) -> list[CallSite]:
     source = SourceFile("proj/views.py", text)
     imports = collect_imports(tree, "proj.views", False)
     evaluator = Evaluator(source.span, lambda name: None, imports.resolve)
-    return EvidenceScanner(source, imports, evaluator).scan(tree)
+    return EvidenceScanner(source, imports, evaluator).scan(TreeIndex(tree))
 
 
 def by_line(code: str) -> dict[int, CallSite]:

@@ -24,6 +24,7 @@ from conftest import (
 )
 
 from celerylint.facts.configuration import names_read
+from celerylint.facts.walk import TreeIndex
 
 CODES = "CEL701,CEL702,CEL703,CEL704,CEL705"
 
@@ -342,7 +343,7 @@ def test_names_read_records_setting_reads_and_module_helpers() -> None:
         C = os.environ.get("CELERY_ENVIRON")
         D = CELERY_BARE
     '''))
-    assert names_read(list(ast.walk(tree))) == (
+    assert names_read(TreeIndex(tree)) == (
         "CELERY_ATTRIBUTE", "CELERY_BARE", "CELERY_GETATTR", "CELERY_IMPORTED", "redis_host",
         "settings")
 

@@ -16,6 +16,7 @@ from celerylint.facts.calls import EvidenceScanner
 from celerylint.facts.imports import collect_imports
 from celerylint.facts.schema import CallSite
 from celerylint.facts.values import Evaluator, Value
+from celerylint.facts.walk import TreeIndex
 from celerylint.findings import Span
 from celerylint.parsing.source import SourceFile
 
@@ -40,7 +41,7 @@ def scan(code: str, header: str = HEADER, constants: dict[str, str] | None = Non
         return Value(True, known[name]) if name in known else None
 
     evaluator = Evaluator(source.span, constant, imports.resolve)
-    return EvidenceScanner(source, imports, evaluator).scan(tree)
+    return EvidenceScanner(source, imports, evaluator).scan(TreeIndex(tree))
 
 
 def flagged(code: str, header: str = HEADER) -> dict[str, str]:

@@ -20,6 +20,7 @@ from celerylint.engine.options import load_options
 from celerylint.facts.imports import collect_imports
 from celerylint.facts.registration import alternatives, collect_registration, definition_key
 from celerylint.facts.schema import Registration
+from celerylint.facts.walk import TreeIndex
 from celerylint.model.build import build_model
 from celerylint.model.celery_version import TargetVersion
 from celerylint.model.registration import Reach, registered_classes, worker_reach
@@ -29,7 +30,7 @@ def registration(text: str, module: str = "proj.mod", is_package: bool = False) 
     source = textwrap.dedent(text.removeprefix("\n"))
     tree = ast.parse(source)
     nodes = list(ast.walk(tree))
-    return collect_registration(tree, nodes, collect_imports(tree, module, is_package, nodes),
+    return collect_registration(TreeIndex(tree), collect_imports(tree, module, is_package, nodes),
                                 source)
 
 

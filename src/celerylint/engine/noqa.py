@@ -116,11 +116,17 @@ def scan_noqa(source: str) -> NoqaMap:
     AST plugin on it) keeps the comments found before the error; rows after it are governed
     only by their own comment.
     """
-    if "noqa" not in source.lower():
+    lowered = source.lower()
+    if "noqa" not in lowered:
         return NoqaMap(comments={}, skip_file=False)
+    # The row (as `tokenize` counts them: it reads lines ending in \n) of the last text
+    # that may be a directive: later tokens can neither hold one nor close its range.
+    last = lowered.count("\n", 0, lowered.rindex("noqa")) + 1
     scanner = _Scanner()
     try:
         for token in _tokens(source):
+            if token.start[0] > last:
+                break
             scanner.feed(token)
     except (tokenize.TokenError, SyntaxError):
         pass

@@ -50,30 +50,43 @@ class BeatScan:
     resolve: Resolver
     crontabs: list[CallInfo] = field(default_factory=list)
     periodic_tasks: list[PeriodicTask] = field(default_factory=list)
+    _bound: dict[int, frozenset[str]] = field(default_factory=dict)  # by id of a scope
 
     def module(self, tree: ast.Module) -> None:
-        """Every node once, in source order, each with the names local to its scope (an
-        explicit stack: deeply nested expressions must not exhaust the recursion limit)."""
-        pending: list[tuple[ast.AST, frozenset[str], str | None]] = [
-            (stmt, frozenset(), _handler_app(stmt, self.resolve)) for stmt in reversed(tree.body)]
+        """Every node once, in source order, each with the scopes it is in (an explicit
+        stack: deeply nested expressions must not exhaust the recursion limit). The names
+        local to them are gathered only for a call that may matter, and once per scope."""
+        pending: list[tuple[ast.AST, tuple[ast.AST, ...], str | None]] = [
+            (stmt, (), _handler_app(stmt, self.resolve)) for stmt in reversed(tree.body)]
         while pending:
-            node, local, app = pending.pop()
+            node, scopes, app = pending.pop()
             if isinstance(node, ast.Call):
-                self.call(node, local, app)
+                self.call(node, scopes, app)
             decorators = getattr(node, "decorator_list", [])
             # decorators run in the enclosing scope, the rest of a definition in its own
-            inner = local | _bound_names(node) if isinstance(node, _SCOPES) else local
-            pending.extend((child, local if child in decorators else inner, app)
+            inner = (*scopes, node) if isinstance(node, _SCOPES) else scopes
+            pending.extend((child, scopes if child in decorators else inner, app)
                            for child in reversed(children(node)))
 
-    def call(self, node: ast.Call, local: frozenset[str], app: str | None) -> None:
+    def local(self, scopes: tuple[ast.AST, ...]) -> frozenset[str]:
+        """The names bound in these scopes (unknown there, whatever the module says)."""
+        names: frozenset[str] = frozenset()
+        for scope in scopes:
+            bound = self._bound.get(id(scope))
+            if bound is None:
+                bound = self._bound[id(scope)] = _bound_names(scope)
+            names |= bound
+        return names
+
+    def call(self, node: ast.Call, scopes: tuple[ast.AST, ...], app: str | None) -> None:
         """Only the calls that matter are evaluated: the callee is checked first."""
         func = node.func
-        if _root(func) not in local and _is_crontab(func, self.resolve):
+        if _is_crontab(func, self.resolve) and _root(func) not in (local := self.local(scopes)):
             info = self.read_call(node, local)
             if info is not None:
                 self.crontabs.append(info)
         elif app and isinstance(func, ast.Attribute) and func.attr == "add_periodic_task":
+            local = self.local(scopes)
             info = self.read_call(node, local)
             if info is not None:
                 self.periodic_tasks.append(self.periodic_task(app, node, info, local))

@@ -35,9 +35,11 @@ from celerylint.facts.orm import (
 from celerylint.facts.schema import Argument, CallShape, CallSite
 from celerylint.facts.scopes import Binding, Ctx, Scope, reaching
 from celerylint.facts.scopes import walk as scope_walk
+from celerylint.facts.segments import source_segment
+from celerylint.facts.signs import Branch, sign, spans
 from celerylint.facts.transactions import atomic_calls
 from celerylint.facts.values import Evaluator
-from celerylint.facts.walk import walk
+from celerylint.facts.walk import TreeIndex
 from celerylint.findings import Span
 from celerylint.parsing.source import Position, SourceFile, node_start
 
@@ -48,8 +50,11 @@ _SIGNATURE_FUNCTIONS = {"celery.signature", "celery.Signature", "celery.canvas.s
 # Where a task call can be: the method name after a dot, or ``signature(`` by name.
 # Scopes without one are not walked (most functions of a project), which keeps this pass
 # cheaper than parsing.
-_CALL_HINT = re.compile(r"\.[\s\\]*(?:delay|apply_async|si?|signature|send_task)\b"
-                        r"|\b(?:[Ss]ignature|subtask)\s*\(")
+# (the alternation of the two branches, each found quickly: `signs`)
+_CALL_HINT = (
+    Branch(re.compile(r"\.[\s\\]*(?:delay|apply_async|si?|signature|send_task)\b")),
+    *sign(r"\b(?:[Ss]ignature|subtask)\s*\(", "Signature", "signature", "subtask"),
+)
 
 
 class EvidenceScanner:
@@ -60,18 +65,20 @@ class EvidenceScanner:
         self.imports = imports
         self.evaluator = evaluator
         self._memo: dict[tuple[int, str], Clauses | None] = {}
-        self._tree: ast.Module | None = None
+        self._index: TreeIndex | None = None
         self._imported: set[Position] | None = None
         self._atomic: dict[int, bool] = {}  # calls in a transaction: is it a statement
         self._active: set[tuple[int, str]] = set()
 
-    def scan(self, tree: ast.Module) -> list[CallSite]:
-        """All ``delay``/``apply_async``/``s``/``si``/``signature``/``send_task`` calls."""
+    def scan(self, index: TreeIndex) -> list[CallSite]:
+        """All ``delay``/``apply_async``/``s``/``si``/``signature``/``send_task`` calls
+        (`index`: the module's one walk)."""
         hints = _hint_lines(self.source.text)
         if not hints:
             return []
+        tree = index.tree
         calls = scope_walk(tree, self.imports, hints, self._is_task_call)
-        self._tree = tree
+        self._index = index
         self._atomic = (atomic_calls(tree, self.imports, self.evaluator,
                                      sorted({call.lineno for call, _ in calls}))
                         if "atomic" in self.source.text else {})
@@ -169,9 +176,8 @@ class EvidenceScanner:
         """Where the file's import statements start (a local import binds the module's
         own origin), found once and only when a receiver is bound locally."""
         if self._imported is None:
-            assert self._tree is not None
-            self._imported = {node_start(n) for n in walk(self._tree)
-                              if isinstance(n, (ast.Import, ast.ImportFrom))}
+            assert self._index is not None
+            self._imported = {node_start(n) for n in self._index.of(ast.Import, ast.ImportFrom)}
         return self._imported
 
     def _task_arguments(self, call: ast.Call, method: str) -> tuple[str | None, list[ast.expr]]:
@@ -204,7 +210,7 @@ class EvidenceScanner:
         return value.data if value.known and isinstance(value.data, str) else None
 
     def _text(self, node: ast.expr) -> str:
-        text = ast.get_source_segment(self.source.text, node)
+        text = source_segment(self.source, node)
         return text if text is not None else short(node)
 
     # -- evidence ---------------------------------------------------------------------
@@ -297,9 +303,9 @@ def _hint_lines(text: str) -> list[int]:
     """Sorted 1-based lines where a task-call method name follows a dot."""
     lines: list[int] = []
     row, counted = 1, 0
-    for match in _CALL_HINT.finditer(text):
-        row += text.count("\n", counted, match.start())
-        counted = match.start()
+    for start, _ in spans(text, _CALL_HINT):
+        row += text.count("\n", counted, start)
+        counted = start
         if not lines or lines[-1] != row:
             lines.append(row)
     return lines

@@ -11,7 +11,6 @@ parameter: any other binding could give it another value.
 from __future__ import annotations
 
 import ast
-import re
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -20,6 +19,7 @@ from typing import Union
 
 from celerylint.facts.imports import ImportMap
 from celerylint.facts.schema import Chord, ResultRead, ResultWait, SignatureRef, TimedCall
+from celerylint.facts.signs import Rows, sign, spans
 from celerylint.facts.values import Duration, Evaluator, Value, unknown
 from celerylint.facts.walk import TreeIndex
 from celerylint.findings import Span
@@ -49,10 +49,11 @@ _DELAYING = {"apply_async", "retry", "signature", "set", "send_task"}
 _NOW = ("now", "utcnow", "today")
 # What a scope's text must show for each kind of fact to be looked for in it.
 _SIGNS = {
-    "canvas": re.compile(r"\b(?:chord|group|chain)\s*\("),
-    "results": re.compile(r"\.(?:delay|apply_async)\s*\(|AsyncResult\s*\("),
-    "delays": re.compile(r"\b(?:countdown|eta)\s*=|\.retry\s*\("),
-    "waits": re.compile(r"\.(?:get|wait|join|join_native|collect)\s*\("),
+    "canvas": sign(r"\b(?:chord|group|chain)\s*\(", "chord", "group", "chain"),
+    "results": sign(r"\.(?:delay|apply_async)\s*\(|AsyncResult\s*\(",
+                    ".delay", ".apply_async", "AsyncResult"),
+    "delays": sign(r"\b(?:countdown|eta)\s*=|\.retry\s*\(", "countdown", "eta", ".retry"),
+    "waits": sign(r"\.(?:get|wait|join|join_native|collect)\s*\("),  # opens with a literal
 }
 
 
@@ -71,14 +72,17 @@ def collect(index: TreeIndex, source: SourceFile, imports: ImportMap, evaluator:
     """Chords, result reads and delayed calls of a module (`index`: its one walk)."""
     found = CanvasFacts()
     tree = index.tree
-    wanted = {kind for kind, sign in _SIGNS.items() if sign.search(source.text)}
+    # where each sign is in the text; a scope shows it when a match lies in its rows
+    signs = {kind: Rows(source.text, spans(source.text, kind_sign))
+             for kind, kind_sign in _SIGNS.items()}
+    wanted = {kind: rows for kind, rows in signs.items() if rows}
     if not wanted:
         return found
     names = _function_names(tree)
     scopes: list[ast.AST] = [tree, *index.of(*_FUNCTIONS)]
     for scope in scopes:
-        text = source.text if scope is tree else _segment(source, scope)
-        kinds = {kind for kind in wanted if _SIGNS[kind].search(text)}
+        kinds = set(wanted) if scope is tree else {
+            kind for kind, rows in wanted.items() if rows.within(*_rows(source, scope))}
         if not (names.get(id(scope)) and kinds & {"results", "canvas"}):
             kinds.discard("waits")  # a wait counts in a named function, on what it made
         if kinds:
@@ -104,9 +108,9 @@ def _function_names(tree: ast.Module) -> dict[int, str]:
     return {id(function): name for name, function in named_functions(tree)}
 
 
-def _segment(source: SourceFile, node: ast.AST) -> str:
-    start, end = getattr(node, "lineno", 1), getattr(node, "end_lineno", None) or len(source.lines)
-    return "\n".join(source.lines[start - 1:end])
+def _rows(source: SourceFile, node: ast.AST) -> tuple[int, int]:
+    """The first and last row of a scope's text."""
+    return getattr(node, "lineno", 1), getattr(node, "end_lineno", None) or len(source.lines)
 
 
 class _ScopeReader:

@@ -38,6 +38,7 @@ from celerylint.facts.schema import (
     instance_target,
 )
 from celerylint.facts.signatures import method_calls, parameters
+from celerylint.facts.signs import line_matches
 from celerylint.facts.task_options import class_reads, task_bodies
 from celerylint.facts.values import Evaluator, Value, unknown
 from celerylint.facts.walk import TreeIndex, children, walk
@@ -63,16 +64,16 @@ def extract(source: SourceFile, tree: ast.Module, module: str, is_package: bool)
     extractor.wrapped(index.of(ast.Call))
     extractor.module_body(tree.body, conditional=False)
     extractor.nested(index.of(ast.Assign, ast.Expr))
-    facts.call_sites = EvidenceScanner(source, imports, extractor.evaluator).scan(tree)
+    facts.call_sites = EvidenceScanner(source, imports, extractor.evaluator).scan(index)
     facts.call_options = list(_call_options(index.of(ast.Call), source, extractor.evaluator))
-    facts.names_read = names_read(index.nodes)
+    facts.names_read = names_read(index)
     facts.task_bodies = list(task_bodies(tree, source, extractor.evaluator, index.body))
     facts.class_reads = class_reads(tree, source)
     if may_hold_beat(source.text):
         beat = BeatScan(extractor.call_in_scope, imports.resolve_bound)
         beat.module(tree)
         facts.crontabs, facts.periodic_tasks = beat.crontabs, beat.periodic_tasks
-    facts.registration = collect_registration(tree, index.of(ast.Call), imports, source.text)
+    facts.registration = collect_registration(index, imports, source.text)
     canvas = collect_canvas(index, source, imports, extractor.evaluator)
     facts.chords, facts.result_reads, facts.timed_calls = (
         canvas.chords, canvas.result_reads, canvas.timed_calls)
@@ -610,8 +611,9 @@ class _Extractor:
         if not positional or decorated:
             return
         var = positional[0].arg
-        if not re.search(rf"\b{re.escape(var)}\s*\.\s*(?:conf|Task|config_from_object)\b",
-                         self._text(method)):
+        text = self._text(method)
+        if ("conf" not in text and "Task" not in text) or not re.search(
+                rf"\b{re.escape(var)}\s*\.\s*(?:conf|Task|config_from_object)\b", text):
             return  # no write on the instance's configuration: skip the walk
         with self._local_scope(method, var, instance_target(self.facts.module, klass)):
             self._local_writes(method.body, var, method.name not in _ALWAYS_RUN)
@@ -827,6 +829,9 @@ _RETURN_NAME = re.compile(r"^[ \t]*return[ \t]+(\w+)[ \t]*(?:#.*)?$", re.MULTILI
 
 
 def _may_be_factory(text: str) -> bool:
-    """Could a function be a factory: does it return a name it binds from a call?"""
-    return any(re.search(rf"^[ \t]*{name}[ \t]*=[ \t]*[\w.]+[ \t]*\(", text, re.MULTILINE)
-               for name in set(_RETURN_NAME.findall(text)))
+    """Could a function be a factory: does it return a name it binds from a call?
+    (Each regex is tried only on the lines holding its word: `line_matches`.)"""
+    returned = {match.group(1) for match in line_matches(text, "return", _RETURN_NAME)}
+    return any(next(line_matches(text, name, re.compile(
+        rf"^[ \t]*{name}[ \t]*=[ \t]*[\w.]+[ \t]*\(", re.MULTILINE)), None) is not None
+        for name in returned)

@@ -26,6 +26,7 @@ from typing import Callable, Union
 
 from celerylint.facts.imports import ImportMap
 from celerylint.facts.schema import BodyEvent
+from celerylint.facts.segments import source_segment
 from celerylint.facts.walk import Bodies, body_nodes
 from celerylint.parsing.source import Position, SourceFile, node_end, node_start
 
@@ -59,16 +60,20 @@ _Pos = Position
 # What every CEL501 increment needs in its text: an attribute increment counts only when
 # the object is saved (`.save(`, `bulk_update(`), an update needs an F() expression, a
 # counter its method.
-_INCREMENT = re.compile(
-    rb"\bF\(|\.a?save\(|\ba?bulk_update\(|\.(?:incr|decr|incrby|decrby|hincrby"
-    rb"|hincrbyfloat|incrbyfloat|zincrby)\("
-)
+# Each sign tried on its own, a regex only where its literal is (an alternation opening
+# with ``\b`` is tried at every byte); the counter methods' regex opens with a literal.
+_F_CALL = re.compile(rb"\bF\(")
+_BULK_UPDATE = re.compile(rb"\ba?bulk_update\(")
+_COUNTER = re.compile(rb"\.(?:incr|decr|incrby|decrby|hincrby|hincrbyfloat|incrbyfloat|zincrby)\(")
 
 
 def may_increment(text: bytes) -> bool:
     """Can this code hold an increment event? A cheap test on text, before parsing:
     extraction walks a body, and CEL501 reads a helper's module, only when it may."""
-    return _INCREMENT.search(text) is not None
+    return ((b"F(" in text and _F_CALL.search(text) is not None)
+            or b".save(" in text or b".asave(" in text
+            or (b"bulk_update(" in text and _BULK_UPDATE.search(text) is not None)
+            or _COUNTER.search(text) is not None)
 
 
 def function_events(node: _FunctionNode, source: SourceFile, imports: ImportMap,
@@ -408,7 +413,7 @@ def _head(expr: ast.expr) -> str | None:
 
 def _text(node: ast.AST, source: SourceFile) -> str:
     """The source of `node` on one line, shortened for messages."""
-    segment = ast.get_source_segment(source.text, node) or ""
+    segment = source_segment(source, node) or ""
     text = " ".join(segment.split())
     return text if len(text) <= _MAX_TEXT else text[: _MAX_TEXT - 3] + "..."
 

@@ -9,10 +9,12 @@ simple statements), plus the import and call nodes the file's single walk found.
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterable, Iterator
+from bisect import bisect_left
+from collections.abc import Iterator, Sequence
 
 from celerylint.facts.imports import ImportMap, absolute_module
 from celerylint.facts.schema import Autodiscovery, Registration
+from celerylint.facts.walk import TreeIndex
 
 # Functions that import the module a string names (a literal one is an import; any other
 # argument makes the answer unknown). Django's ``autodiscover_modules("x")`` imports the
@@ -32,19 +34,21 @@ _CALL_WORDS = ("import_module", "__import__", "import_string", "autodiscover_mod
                "symbol_by_name", "instantiate", "autodiscover_tasks", "register_task")
 
 
-def collect_registration(tree: ast.Module, nodes: Iterable[ast.AST], imports: ImportMap,
-                         text: str) -> Registration:
+def collect_registration(index: TreeIndex, imports: ImportMap, text: str) -> Registration:
     """The module's import-time imports and calls, dynamic-import marks, the imports
     inside its functions and methods, ``autodiscover_tasks`` calls and the branch of
-    each top-level definition. `text` is the module's source (a word test spares the
-    walk over every call)."""
-    collector = _Collector(imports)
+    each top-level definition (`index`: the module's one walk). `text` is the module's
+    source (a word test spares the walk over every call); the rows of its import
+    statements spare the walk of every function that has none."""
+    tree = index.tree
+    import_rows = sorted(getattr(node, "lineno", 0)
+                         for node in index.of(ast.Import, ast.ImportFrom))
+    collector = _Collector(imports, import_rows)
     collector.block(tree.body, ())
     collector.scopes(tree.body)
     if any(word in text for word in _CALL_WORDS):
-        for node in nodes:
-            if type(node) is ast.Call:
-                collector.call(node)
+        for node in index.each(ast.Call):
+            collector.call(node)
     return Registration(
         imports=tuple(dict.fromkeys(collector.imports)),
         dynamic=collector.dynamic,
@@ -76,8 +80,9 @@ def _statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
 
 
 class _Collector:
-    def __init__(self, imports: ImportMap) -> None:
+    def __init__(self, imports: ImportMap, import_rows: Sequence[int]) -> None:
         self.map = imports
+        self.import_rows = import_rows
         self.imports: list[str] = []
         self.dynamic = ""
         self.autodiscovery: list[Autodiscovery] = []
@@ -128,17 +133,21 @@ class _Collector:
         they run when it is called (a module-level ``create_app()`` runs them)."""
         for stmt in body:
             if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                self.local[stmt.name] = list(self.local_imports(stmt.body))
+                self.local[stmt.name] = list(self.local_imports(stmt))
             elif isinstance(stmt, ast.ClassDef):
                 for method in stmt.body:
                     if isinstance(method, (ast.FunctionDef, ast.AsyncFunctionDef)):
                         self.local[f"{stmt.name}.{method.name}"] = list(
-                            self.local_imports(method.body))
+                            self.local_imports(method))
             elif isinstance(stmt, (ast.If, ast.Try, ast.With)):
                 self.scopes(_blocks(stmt))
 
-    def local_imports(self, body: list[ast.stmt]) -> Iterator[str]:
-        for stmt in _statements(body):
+    def local_imports(self, scope: ast.FunctionDef | ast.AsyncFunctionDef) -> Iterator[str]:
+        rows = self.import_rows
+        index = bisect_left(rows, scope.lineno)
+        if index == len(rows) or rows[index] > (scope.end_lineno or scope.lineno):
+            return  # no import statement is written within its lines
+        for stmt in _statements(scope.body):
             if isinstance(stmt, (ast.Import, ast.ImportFrom)):
                 yield from self.imported(stmt)
 

@@ -33,6 +33,14 @@ _MATCH_CAPTURES = tuple(
     getattr(ast, name) for name in ("MatchAs", "MatchStar") if hasattr(ast, name)
 )
 _NOWHERE: Position = (0, 0)  # parameters and global declarations: bound before any use
+# The classes `_visit` hands to a dedicated handler; every other node is `_other`'s.
+_HANDLED = frozenset({ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef,
+                      *_COMPREHENSIONS, ast.For, ast.AsyncFor, ast.While, ast.Assign,
+                      ast.AnnAssign, ast.AugAssign, ast.NamedExpr})
+# The classes of the nodes `_plain_names` may find a binding in (most nodes are none).
+_MAY_BIND = frozenset({ast.Name, ast.Import, ast.ImportFrom, ast.Global, ast.Nonlocal,
+                       ast.ExceptHandler, *_MATCH_CAPTURES,
+                       *(getattr(ast, name) for name in ("MatchMapping",) if hasattr(ast, name))})
 
 
 class Scope:
@@ -155,7 +163,9 @@ class _Walker:
             self._push(node, scope, loops)
 
     def _visit(self, node: ast.AST, scope: Scope, loops: _Loops) -> None:
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        if node.__class__ not in _HANDLED:  # the common case, decided at once
+            self._other(node, scope, loops)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             self._function(node, scope)
         elif isinstance(node, ast.Lambda):
             self._lambda(node, scope)
@@ -174,11 +184,12 @@ class _Walker:
 
     def _other(self, node: ast.AST, scope: Scope, loops: _Loops) -> None:
         """Wanted calls, and the bindings no dedicated handler covers (all without evidence)."""
-        if isinstance(node, ast.Call) and self.wanted(node):
+        if node.__class__ is ast.Call and self.wanted(node):
             self.calls.append((node, Ctx(scope, node_start(node), loops)))
-        for name, pos in _plain_names(node):
-            scope.add(Binding(name, "plain", pos, node_start(node), scope, loops))
-        self._push_all(children(node), scope, loops)
+        if node.__class__ in _MAY_BIND:
+            for name, pos in _plain_names(node):
+                scope.add(Binding(name, "plain", pos, node_start(node), scope, loops))
+        self._stack.extend([(child, scope, loops) for child in children(node)])
 
     # -- definitions --------------------------------------------------------------------
 

@@ -23,6 +23,7 @@ import re
 from collections.abc import Iterator
 
 from celerylint.facts.schema import RetryCall, TaskBody
+from celerylint.facts.signs import sign, spans
 from celerylint.facts.values import Evaluator, unknown
 from celerylint.facts.walk import Bodies, body_nodes
 from celerylint.findings import Span
@@ -32,8 +33,11 @@ from celerylint.parsing.source import SourceFile
 TASK_ATTRIBUTES = frozenset({"retry", "request", "update_state", "backend"})
 # Position of ``max_retries`` among ``Task.retry``'s parameters (celery/app/task.py:816).
 _MAX_RETRIES_POSITION = 6
-_READS = re.compile(r"\b(?:self|cls)\s*\.\s*(\w+)"
-                    r"|\b(?:getattr|hasattr)\(\s*(?:self|cls)\s*,\s*[\"'](\w+)[\"']")
+_READ_ATTRIBUTE = r"\b(?:self|cls)\s*\.\s*(\w+)"
+_READ_BY_NAME = r"\b(?:getattr|hasattr)\(\s*(?:self|cls)\s*,\s*[\"'](\w+)[\"']"
+_READS = re.compile(f"{_READ_ATTRIBUTE}|{_READ_BY_NAME}")
+# The same alternation, found literals first (`signs`): the text of every class is read.
+_READ_SIGN = (*sign(_READ_ATTRIBUTE, "self", "cls"), *sign(_READ_BY_NAME, "getattr", "hasattr"))
 
 
 def task_bodies(tree: ast.Module, source: SourceFile, evaluator: Evaluator,
@@ -58,7 +62,8 @@ def class_reads(tree: ast.Module, source: SourceFile) -> dict[str, tuple[str, ..
     for stmt in _top_level(tree.body):
         if isinstance(stmt, ast.ClassDef) and stmt.bases:
             text = _text(stmt, source)
-            names = {a or b for a, b in _READS.findall(text)}
+            found = (_READS.match(text, start) for start, _ in spans(text, _READ_SIGN))
+            names = {a or b for match in found if match is not None for a, b in [match.groups()]}
             if names:
                 reads[stmt.name] = tuple(sorted(names))
     return reads
