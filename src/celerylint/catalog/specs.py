@@ -2,18 +2,22 @@
 
 The specs are the single source of a rule's code, name, severity, documentation and
 examples; ``celerylint rule``, ``docs/rules.md`` and the spec-driven tests all read them.
+A check run needs only each spec's header (the examples are most of the bytes): the
+catalog parses the text before the first ``[[examples]]`` and reads the examples from the
+file the first time something asks for them (docs, the spec tests, ``celerylint rule``).
 Installed wheels carry them as ``celerylint/rules``; a source checkout reads the folder
 at the repository top, so an editable install needs no copy.
 """
 
 from __future__ import annotations
 
+import re
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, overload
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -64,7 +68,7 @@ class RuleSpec:
     rationale: str
     silent: tuple[str, ...]
     fix_description: str
-    examples: tuple[Example, ...]
+    examples: Sequence[Example]
 
     @property
     def anchor(self) -> str:
@@ -103,9 +107,58 @@ def _example(raw: Mapping[str, Any], where: str) -> Example:
 
 
 def load_spec(path: Path) -> RuleSpec:
-    """Read and check one spec file."""
-    with path.open("rb") as handle:
-        raw: dict[str, Any] = tomllib.load(handle)
+    """Read and check one whole spec file, examples included."""
+    return _spec(tomllib.loads(path.read_bytes().decode()), path, None)
+
+
+_FIRST_EXAMPLE = re.compile(rb"^\[\[examples\]\]", re.MULTILINE)
+
+
+def load_header(path: Path) -> RuleSpec:
+    """One spec whose examples are read from its file only when first used.
+
+    Every key a spec's header holds comes before its first table, so the text before the
+    first ``[[examples]]`` line parses to the same header; when that text does not parse
+    (the cut fell inside a multi-line string), the whole file is read instead."""
+    data = path.read_bytes()
+    cut = _FIRST_EXAMPLE.search(data)
+    if cut is not None:
+        try:
+            raw = tomllib.loads(data[:cut.start()].decode())
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError):
+            pass
+        else:
+            return _spec(raw, path, _LazyExamples(path))
+    return _spec(tomllib.loads(data.decode()), path, None)
+
+
+class _LazyExamples(Sequence[Example]):
+    """A spec's examples, read (and checked) from the whole file on first use."""
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+        self._examples: Sequence[Example] | None = None
+
+    def _loaded(self) -> Sequence[Example]:
+        if self._examples is None:
+            self._examples = load_spec(self._path).examples
+        return self._examples
+
+    @overload
+    def __getitem__(self, index: int) -> Example: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[Example]: ...
+
+    def __getitem__(self, index: int | slice) -> Example | Sequence[Example]:
+        return self._loaded()[index]
+
+    def __len__(self) -> int:
+        return len(self._loaded())
+
+
+def _spec(raw: dict[str, Any], path: Path, examples: Sequence[Example] | None) -> RuleSpec:
+    """The spec of a parsed file (`examples` stand in for the file's own when given)."""
     where = path.name
     try:
         spec = RuleSpec(
@@ -118,7 +171,8 @@ def load_spec(path: Path) -> RuleSpec:
             rationale=raw["rationale"].strip(),
             silent=tuple(raw.get("silent", ())),
             fix_description=raw.get("fix-description", "").strip(),
-            examples=tuple(_example(ex, where) for ex in raw.get("examples", ())),
+            examples=examples if examples is not None else tuple(
+                _example(ex, where) for ex in raw.get("examples", ())),
         )
     except KeyError as missing:
         raise SpecError(f"{where}: missing key {missing}") from None
@@ -133,8 +187,8 @@ def load_spec(path: Path) -> RuleSpec:
 
 @lru_cache(maxsize=1)
 def load_catalog() -> dict[str, RuleSpec]:
-    """Every rule spec by code, in code order."""
-    specs = [load_spec(p) for p in sorted(rules_dir().glob("CEL*.toml"))]
+    """Every rule spec by code, in code order (examples read on first use)."""
+    specs = [load_header(p) for p in sorted(rules_dir().glob("CEL*.toml"))]
     return {spec.code: spec for spec in specs}
 
 

@@ -14,7 +14,7 @@ import hashlib
 import os
 import re
 from bisect import bisect_right
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from itertools import accumulate
@@ -177,7 +177,9 @@ def _row_of(starts: list[int], offset: int) -> int:
 _CHECKED: dict[str, bytes] = {}
 _LAST_READ: dict[str, tuple[bytes, bytes, FileView | None]] = {}  # path -> (content, digest, view)
 _SKIPPING: ContextVar[bool] = ContextVar("celerylint_skipping_fixes", default=False)
-EAGER_FIXES_ENV = "CELERYLINT_EAGER_FIXES"  # build fixes even when no output needs them
+_REPORTED: ContextVar[Callable[[str], bool] | None] = ContextVar("celerylint_fix_scope",
+                                                                default=None)
+EAGER_FIXES_ENV = "CELERYLINT_EAGER_FIXES"  # build every fix, even those nobody will see
 
 
 @contextmanager
@@ -195,12 +197,27 @@ def skipping_fixes(skip: bool) -> Iterator[None]:
         _SKIPPING.reset(token)
 
 
+@contextmanager
+def fixes_only_in(reported: Callable[[str], bool]) -> Iterator[None]:
+    """Within: no file that `reported` rejects is loaded for a fix, so its findings get
+    none. An `Edit` has no path: a fix edits its own finding's file, the one file its
+    builder loads; and a finding outside the paths a run reports is dropped before any
+    output. So only the fixes nobody sees go (one file checked after an edit built them
+    for the whole project). ``CELERYLINT_EAGER_FIXES=1`` builds them all, for comparison."""
+    token = _REPORTED.set(None if os.environ.get(EAGER_FIXES_ENV) else reported)
+    try:
+        yield
+    finally:
+        _REPORTED.reset(token)
+
+
 def load_view(root: Path, path: str) -> FileView | None:
     """The current content of a project file, parsed; None when it cannot be read or
-    parsed (such a file is never fixed), or when no fix is wanted (`skipping_fixes`).
-    What was read is remembered (`checked_digest`) so that edits are never applied to
-    other content than they were computed on."""
-    if _SKIPPING.get():
+    parsed (such a file is never fixed), or when no fix is wanted (`skipping_fixes`, a
+    file outside `fixes_only_in`). What was read is remembered (`checked_digest`) so
+    that edits are never applied to other content than they were computed on."""
+    reported = _REPORTED.get()
+    if _SKIPPING.get() or (reported is not None and not reported(path)):
         return None
     try:
         data = read_regular(root / path)

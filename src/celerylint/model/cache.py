@@ -56,6 +56,7 @@ _EXTRACTION_PACKAGES = ("celerylint.facts", "celerylint.parsing")
 #: states are cached), the noqa scanner (its maps are cached in each FileResult), the
 #: codec (the on-disk encoding) and this module (the file layout and its validation).
 _CACHED_MODULES = ("celerylint.model.config_module", "celerylint.engine.noqa",
+                   "celerylint.model.mentions",
                    "celerylint.model.codec", "celerylint.model.cache")
 
 
@@ -164,6 +165,9 @@ class FactsCache:
         self._fresh: dict[str, Any] = {}
         self._states: dict[str, Any] = {}
         self._fresh_states: dict[str, Any] = {}
+        # name -> plain JSON data of project-wide answers (`keep`), as loaded and as kept
+        self._notes: dict[str, Any] = {}
+        self._fresh_notes: dict[str, Any] = {}
         # path -> [entry key, *signature, may hold a CEL noqa (0/1)]
         self._stats: dict[str, list[Any]] = {}
         self._fresh_stats: dict[str, list[Any]] = {}
@@ -194,6 +198,9 @@ class FactsCache:
         stats = raw.get("stats")
         if isinstance(stats, dict):
             self._stats = {path: entry for path, entry in stats.items() if _valid_stat(entry)}
+        notes = raw.get("notes")
+        if isinstance(notes, dict):
+            self._notes = notes
 
     @staticmethod
     def entry_key(digest: str, module: str, is_package: bool) -> str:
@@ -283,6 +290,19 @@ class FactsCache:
         self._fresh_states[module] = {"deps": dict(deps), "state": state}
         self._dirty = True
 
+    def recall(self, name: str) -> Any:
+        """What this run, else the saved file, keeps under `name` (`keep`): data from the
+        checked project's folder, for the caller to check; None when there is none."""
+        return self._fresh_notes.get(name, self._notes.get(name))
+
+    def keep(self, name: str, data: Any) -> None:
+        """Save plain JSON data (no codec tags) under `name`: a project-wide answer a
+        later run may take (`model.mentions`, which checks it still holds). Notes this
+        run does not keep are saved as they were loaded."""
+        if self.writable and self.recall(name) != data:
+            self._fresh_notes[name] = data
+            self._dirty = True
+
     def save(self) -> None:
         """Write the entries of this run (files gone from the project are dropped)."""
         if not self.writable:
@@ -295,12 +315,15 @@ class FactsCache:
             ignore = self.directory / ".gitignore"
             if not ignore.exists():
                 ignore.write_text(_GITIGNORE, encoding="utf-8")
+            # Entries and signatures are plain JSON already (a path never is a codec
+            # tag): only the states hold dataclasses to encode.
             entries = {path: {"key": entry["key"], "text": _text(entry)}
                        for path, entry in self._fresh.items()}
-            data = json.dumps(encode({"version": __version__, "key": self.key,
-                                      "entries": entries,
-                                      "states": self._fresh_states,
-                                      "stats": self._saved_stats()}),
+            data = json.dumps({"version": __version__, "key": self.key,
+                               "entries": entries,
+                               "states": encode(self._fresh_states),
+                               "notes": {**self._notes, **self._fresh_notes},
+                               "stats": self._saved_stats()},
                               separators=(",", ":"), sort_keys=True)
             handle, temp = tempfile.mkstemp(dir=self.directory, prefix=_TEMP_PREFIX,
                                             suffix=_TEMP_SUFFIX)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Callable
 from typing import Any
 
 from celerylint import findings
@@ -88,29 +89,57 @@ def loads(text: str) -> Any:
 
 
 def _revive(data: dict[str, Any]) -> Any:
-    """One JSON object, its members already revived, back to what was encoded."""
-    if "@S" in data:
-        parts = _items(data["@S"])
-        if len(parts) != 4 or not all(isinstance(p, int) for p in parts):
-            raise DecodeError("a span is four integers")
-        return findings.Span(*parts)
-    if "@t" in data:
-        return tuple(_items(data["@t"]))
-    if "@set" in data:
-        return {_key(v) for v in _items(data["@set"])}
-    if "@d" in data:
-        return {_key(k): v for k, v in _pairs(data["@d"])}
-    tag = data.get("@")
+    """One JSON object, its members already revived, back to what was encoded.
+
+    Tags come alone (``{"@t": [...]}``, ``{"@S": [...]}``, a dataclass with all its
+    defaults as ``{"@": name}``): most objects of a cache are spans and tuples, so a
+    one-member object is looked up by its key at once."""
+    if len(data) == 1:
+        if "@t" in data:
+            items = data["@t"]
+            if type(items) is not list:
+                raise DecodeError("tuple tag without a list")
+            return tuple(items)
+        if "@S" in data:
+            return _span(data["@S"])
+        [(key, value)] = data.items()
+        revive = _TAGGED.get(key)
+        return data if revive is None else revive(value)
+    tag = data.pop("@", None)
     if tag is None:
+        if not _TAG_KEYS.isdisjoint(data):
+            raise DecodeError("a tag beside other members")
         return data
+    return _dataclass(tag, data)
+
+
+def _span(parts: Any) -> findings.Span:
+    """A span from its 4-list (spans are the most numerous objects of a cache)."""
+    if type(parts) is not list or len(parts) != 4:
+        raise DecodeError("a span is four integers")
+    row, column, end_row, end_column = parts
+    if not (type(row) is int and type(column) is int and type(end_row) is int
+            and type(end_column) is int):
+        raise DecodeError("a span is four integers")
+    return findings.Span(row, column, end_row, end_column)
+
+
+def _dataclass(tag: Any, fields: dict[str, Any]) -> Any:
     cls = _TYPES.get(tag) if isinstance(tag, str) else None
     if cls is None:
         raise DecodeError(f"unknown type {tag!r}")
-    fields = {k: v for k, v in data.items() if k != "@"}
     try:
         return cls(**fields)
     except TypeError as exc:
         raise DecodeError(str(exc)) from None
+
+
+_TAGGED: dict[str, Callable[[Any], Any]] = {
+    "@set": lambda value: {_key(v) for v in _items(value)},
+    "@d": lambda value: {_key(k): v for k, v in _pairs(value)},
+    "@": lambda tag: _dataclass(tag, {}),
+}
+_TAG_KEYS = frozenset(("@t", "@S", *_TAGGED))
 
 
 def _items(data: Any) -> list[Any]:

@@ -30,6 +30,7 @@ from celerylint.engine.noqa import matching_codes, noqa_for_row, suppresses
 from celerylint.engine.options import FileOptions, ignored_for_file, is_code_ignored
 from celerylint.engine.pathnames import as_named
 from celerylint.findings import Finding
+from celerylint.fixes.view import fixes_only_in
 from celerylint.model import build
 from celerylint.model.build import Model, Need
 from celerylint.model.celery_version import TargetVersion, resolve_target_version
@@ -175,8 +176,9 @@ def run(
         model = side.attach(model)
     targets = relative_targets(root, paths)
     step = load.rules_progress if load is not None else None
-    raw = [f for f in check_model(model, options, selected, step) if under(f.path, targets)]
-    shown, suppressed = apply_noqa(model.project, raw, selected)
+    with fixes_only_in(lambda path: under(path, targets)):
+        raw = [f for f in check_model(model, options, selected, step) if under(f.path, targets)]
+        shown, suppressed = apply_noqa(model.project, raw, selected)
     shown = [f for f in shown if under(f.path, targets)]
     new_only = comparison is not None and comparison.request.new_only
     if side is not None and new_only:

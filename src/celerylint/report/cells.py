@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from rich.cells import cell_len
-
 TAB_SIZE = 4
 
 
@@ -38,6 +36,8 @@ class DisplayLine:
 def display_line(line: str) -> DisplayLine:
     """`line` with tabs expanded to the next multiple of ``TAB_SIZE`` cells and, per
     character, the cell where it starts."""
+    from rich.cells import cell_len  # rich loads only where text is rendered
+
     parts: list[str] = []
     starts: list[int] = []
     cell = 0

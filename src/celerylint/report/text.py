@@ -13,10 +13,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TextIO
-
-from rich.console import Console
-from rich.text import Text
+from typing import TYPE_CHECKING, TextIO
 
 from celerylint.catalog.specs import load_catalog
 from celerylint.engine.readable import read_regular
@@ -27,6 +24,11 @@ from celerylint.report import count_notices, display_path, notice_line, notice_w
 from celerylint.report.cells import display_line
 from celerylint.report.fixable import MARKER, FixView, fixable_line, is_fixable
 
+if TYPE_CHECKING:  # rich (~30 ms to import) loads only where text is rendered: a JSON,
+    # SARIF or GitHub report never needs it
+    from rich.console import Console
+    from rich.text import Text
+
 _STYLE = {"error": "bold red", "warning": "bold yellow", "note": "bold cyan"}
 
 
@@ -34,6 +36,8 @@ def console(stream: TextIO | None = None, color: str = "auto") -> Console:
     """A console for `color`: ``auto`` colours only a real terminal (or FORCE_COLOR),
     never with NO_COLOR set; ``always`` and ``never`` win over both variables, as an
     explicit option should."""
+    from rich.console import Console
+
     if color == "auto":
         no_color = bool(os.environ.get("NO_COLOR"))
         force: bool | None = None
@@ -52,10 +56,17 @@ def console(stream: TextIO | None = None, color: str = "auto") -> Console:
     )
 
 
+def _text() -> Text:
+    """An empty rich text to append styled parts to."""
+    from rich.text import Text
+
+    return Text()
+
+
 def _heading(root: Path, finding: Finding, view: FixView) -> Text:
     """``path:row:col: CODE [*] severity: message``."""
     severity = severity_of(finding)
-    text = Text()
+    text = _text()
     text.append(display_path(root, finding.path), style="bold")
     text.append(f":{finding.span.row}:{finding.span.column}: ")
     text.append(finding.code, style=_STYLE[severity])
@@ -79,7 +90,7 @@ def _excerpt(lines: list[str], finding: Finding) -> Text:
     width = max(1, end - start)
     gutter = str(span.row)
     pad = " " * len(gutter)
-    text = Text()
+    text = _text()
     text.append(f"{pad} |\n", style="blue")
     text.append(f"{gutter} | ", style="blue")
     text.append(line.text + "\n")
@@ -93,7 +104,7 @@ def _excerpt(lines: list[str], finding: Finding) -> Text:
 
 def _help(finding: Finding, pad: str) -> Text:
     """``= help: <hint>``, under the gutter `pad`; nothing without a hint."""
-    text = Text()
+    text = _text()
     if finding.hint:
         text.append(f"{pad} = ", style="blue")
         text.append("help", style="bold")
@@ -139,7 +150,7 @@ def _findings_summary(findings: list[Finding], fixed: int, unsafe: int) -> str:
 
 def _notice(root: Path, notice: Notice) -> Text:
     """A notice as the text report shows it: where and why, the skipped rules, the fix."""
-    text = Text()
+    text = _text()
     where = notice_where(root, notice)
     if where:
         text.append(where, style="bold")

@@ -11,8 +11,6 @@ nothing read is executed. Every failure is a `GitError` whose message says what 
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,6 +48,9 @@ class BaseTree:
 
 def _git(cwd: Path, args: Sequence[str], data: bytes | None = None) -> bytes:
     """git's output; GitError with its first line of complaint when it fails."""
+    import shutil  # only --base-ref runs git: a plain check skips importing these
+    import subprocess
+
     program = shutil.which("git")
     if program is None:
         raise GitError("git is not installed (it is needed to read the base version)")
