@@ -8,6 +8,7 @@ saying so; they never fetch it themselves. Not part of the default run.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -45,7 +46,26 @@ LEVERS = {
     "prefilter": ("CELERYLINT_NO_PREFILTER", "json"),
     "lazy fixes": ("CELERYLINT_EAGER_FIXES", "github"),
     "warm path": ("CELERYLINT_NO_STAT_CACHE", "json"),
+    # fixes only for the files reported: one task module named, as after an edit
+    "fix scope": ("CELERYLINT_EAGER_FIXES", "json"),
+    # the settings-name search answered from the facts cache (CEL702, CEL703)
+    "search cache": ("CELERYLINT_NO_MENTIONS_CACHE", "json"),
+    # jobs streamed to workers forked once per run (memory): all held, a pool per project
+    "job stream": ("CELERYLINT_NO_JOB_STREAM", "json"),
+    # extraction's text signs searched for literals first (facts/signs.py)
+    "literal signs": ("CELERYLINT_NO_LITERAL_SIGNS", "json"),
 }
+# The levers acting on a warm run only: compared warm (a cache filled by a first run).
+WARM_LEVERS = {"warm path", "search cache"}
+_TASK = re.compile(r"^\s*@(?:\w+\.)*(?:shared_task|task)\b", re.MULTILINE)
+
+
+def _first_task_module(project: Path) -> str:
+    """The first module (by path) defining a task, relative to the corpus folder."""
+    for path in sorted(project.rglob("*.py")):
+        if _TASK.search(path.read_text(encoding="utf-8", errors="replace")):
+            return str(path.relative_to(project.parent))
+    return project.name
 
 
 @pytest.mark.corpus
@@ -53,13 +73,15 @@ LEVERS = {
 def test_a_speed_lever_never_changes_the_output_on_the_corpus(lever: str,
                                                                tmp_path: Path) -> None:
     """Every project of the corpus gives byte-identical output (stdout and stderr) with
-    the lever and without it; the warm path is compared warm (a cache filled by a first
-    run) against a warm run that reads and hashes every file."""
+    the lever and without it; the warm levers are compared warm (a cache filled by a
+    first run) against a warm run without them (one that reads and hashes every file,
+    one that searches every file for setting names)."""
     corpus, names = corpus_projects()
     switch, output_format = LEVERS[lever]
     for project in names:
-        args = [project, "--output-format", output_format]
-        if lever == "warm path":
+        target = _first_task_module(corpus / project) if lever == "fix scope" else project
+        args = [target, "--output-format", output_format]
+        if lever in WARM_LEVERS:
             args += ["--cache-dir", str(tmp_path / project)]
             _run(corpus, args, {})  # fills the cache
         else:

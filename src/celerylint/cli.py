@@ -40,7 +40,7 @@ from celerylint.engine.options import (
     merge,
     select_layers,
 )
-from celerylint.engine.pool import default_jobs
+from celerylint.engine.pool import default_jobs, shared_pools
 from celerylint.findings import SEVERITY_ORDER, Finding
 from celerylint.fixes.view import skipping_fixes
 from celerylint.integrations.baseline import (
@@ -248,7 +248,7 @@ def check(
     machine_output = output_format not in ("text", "concise")
     log = verbose_log.Log(verbose)
     with progress.progress_bar(progress.wanted(machine_output)) as tracker, skipping_fixes(
-            output_format in FORMATS_WITHOUT_FIXES and not fix_mode.active):
+            output_format in FORMATS_WITHOUT_FIXES and not fix_mode.active), shared_pools():
         results = []
         for each in prepared:
             if tracker is not None:

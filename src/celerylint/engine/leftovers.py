@@ -14,10 +14,18 @@ import contextlib
 import os
 import stat
 import time
+from collections.abc import Iterable
 from pathlib import Path
 from re import Pattern
 
 STALE_AFTER = 600.0  # seconds: far longer than any single write takes
+
+
+def folders_of(root: Path, files: Iterable[str]) -> list[Path]:
+    """The folders holding `files` (relative to `root`, ``/``-separated), each once, in
+    path order. The folder names are cut as strings: a `Path` per file of a large project
+    cost more than scanning all its folders."""
+    return sorted(root / folder for folder in {path.rpartition("/")[0] for path in files})
 
 
 def remove_stale(folder: Path, pattern: Pattern[str], now: float | None = None) -> list[str]:

@@ -13,7 +13,8 @@ import ast
 from dataclasses import dataclass, field, replace
 from typing import Callable, Optional
 
-from celerylint.facts.imports import absolute_module, collect_imports
+from celerylint.facts.imports import ImportMap, absolute_module, collect_imports
+from celerylint.facts.schema import ModuleFacts
 from celerylint.facts.values import Evaluator, Value, unknown
 from celerylint.model.config import Binding
 from celerylint.parsing.source import SourceFile
@@ -54,12 +55,23 @@ class ModuleState:
 Loader = Callable[[str], Optional[ModuleState]]
 
 
+def import_map_of(facts: ModuleFacts, module: str, is_package: bool) -> ImportMap:
+    """The import table the extraction built for the module of `facts` (it keeps its
+    names and star imports), rebuilt rather than collected again from the whole tree."""
+    imports = ImportMap(module, is_package)
+    imports.aliases.update(facts.imports)
+    imports.star_imports.extend(facts.star_imports)
+    return imports
+
+
 class ModuleInterpreter:
-    """Replays one module's top-level statements into a ModuleState."""
+    """Replays one module's top-level statements into a ModuleState; `facts`, when
+    given, were extracted from this very tree, and their import table spares walking
+    the whole tree again."""
 
     def __init__(
         self, source: SourceFile, tree: ast.Module, module: str, is_package: bool,
-        loader: Loader, origin: str,
+        loader: Loader, origin: str, facts: ModuleFacts | None = None,
     ) -> None:
         self.source = source
         self.tree = tree
@@ -71,7 +83,8 @@ class ModuleInterpreter:
         self._current: Names = {}
         self._outer: Names = {}  # the module's names, while a class body runs
         self._in_class = False
-        self.imports = collect_imports(tree, module, is_package)
+        self.imports = collect_imports(tree, module, is_package) if facts is None else (
+            import_map_of(facts, module, is_package))
         self.evaluator = Evaluator(source.span, self._lookup, self.imports.resolve_bound)
 
     def run(self) -> ModuleState:

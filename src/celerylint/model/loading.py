@@ -10,9 +10,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from celerylint.engine.pool import Signature, digest, file_signature, read_file, run_jobs
+from celerylint.engine.pool import Signature, digest, file_signature, job_stream, read_file
 from celerylint.facts import prefilter
-from celerylint.facts.filework import FileJob, FileResult, process
+from celerylint.facts.filework import FileResult, process
 from celerylint.model.cache import FactsCache
 from celerylint.model.celery_version import TargetVersion
 from celerylint.model.modules import ModuleIndex, module_names
@@ -70,56 +70,61 @@ def load_project(
 
 def _load_python(project: Project, paths: list[str], decorator_names: list[str],
                  settings: LoadSettings) -> None:
-    """Cached results first; the prefilter decides what the rest costs."""
+    """Cached results first; the prefilter decides what the rest costs. Files to extract
+    stream to the workers as they are found (`job_stream`); their results are taken in
+    path order after the cached ones, as ever, whatever the number of processes. No
+    file's bytes are kept: a passed-over file is read again if an alias search needs it."""
     signs = prefilter.pattern(decorator_names)
     names = [name.encode() for name in decorator_names]
-    pending: list[FileJob] = []
-    passed_over: dict[str, bytes | None] = {}  # None: unchanged, not read (`_unchanged`)
+    passed_over: set[str] = set()
     cache = project.cache if by_signature() else None
     top = str(project.root)
-    for path in paths:
-        full = os.path.join(top, path)
-        signature = file_signature(full) if cache is not None else None
-        if signature is not None and _unchanged(project, path, signature, passed_over):
-            if settings.progress is not None:
-                settings.progress(1, len(paths))
-            continue
-        data, error = read_file(full)
-        if data is None:
-            project.read_errors[path] = project.unreadable[path] = error
-            continue
-        job = project.job(path, data)
-        cached = project.cached(job)
-        project.digests[path] = cached.digest if cached is not None else digest(data)
-        relevant = cached.relevant if cached is not None else (
-            prefilter.may_hold_facts(data, signs, names))
-        if not relevant:
-            passed_over[path] = data
-        cel_noqa = prefilter.may_hold_noqa_codes(data)
-        if cel_noqa:
-            project.cel_noqa.add(path)
-        if cache is not None and signature is not None:
-            cache.note(path, FactsCache.entry_key(project.digests[path], job.module,
-                                                  job.is_package), signature, cel_noqa)
-        if cached is None and (relevant or not settings.prefilter):
-            pending.append(job)
-            continue
-        if cached is None:
-            cached = FileResult(path, digest(data), relevant=False)
-            project.remember(job, cached)
-        project.absorb(cached)
-        if settings.progress is not None:
-            settings.progress(1, len(paths))
-    by_path = {job.path: job for job in pending}
-    for result in run_jobs(process, pending, settings.jobs):
-        if result.path in passed_over:
-            result.parse_error = None  # CEL001 speaks only of files that can hold facts
-            result.relevant = False
-        project.remember(by_path[result.path], result)
-        project.absorb(result)
-        if settings.progress is not None:
-            settings.progress(1, len(paths))
+    with job_stream(process, settings.jobs) as stream:
+        for path in paths:
+            full = os.path.join(top, path)
+            signature = file_signature(full) if cache is not None else None
+            if signature is not None and _unchanged(project, path, signature, passed_over):
+                _done(settings, len(paths))
+                continue
+            data, error = read_file(full)
+            if data is None:
+                project.read_errors[path] = project.unreadable[path] = error
+                continue
+            job = project.job(path, data)
+            cached = project.cached(job)
+            project.digests[path] = cached.digest if cached is not None else digest(data)
+            relevant = cached.relevant if cached is not None else (
+                prefilter.may_hold_facts(data, signs, names))
+            if not relevant:
+                passed_over.add(path)
+            cel_noqa = prefilter.may_hold_noqa_codes(data)
+            if cel_noqa:
+                project.cel_noqa.add(path)
+            if cache is not None and signature is not None:
+                cache.note(path, FactsCache.entry_key(project.digests[path], job.module,
+                                                      job.is_package), signature, cel_noqa)
+            if cached is None and (relevant or not settings.prefilter):
+                stream.add(job)
+                continue
+            if cached is None:
+                cached = FileResult(path, project.digests[path], relevant=False)
+                project.remember(cached)
+            project.absorb(cached)
+            _done(settings, len(paths))
+        for result in stream.results():
+            if result.path in passed_over:
+                result.parse_error = None  # CEL001 speaks only of files that can hold facts
+                result.relevant = False
+            project.remember(result)
+            project.absorb(result)
+            _done(settings, len(paths))
     _load_alias_users(project, passed_over)
+
+
+def _done(settings: LoadSettings, total: int) -> None:
+    """One more file loaded, for the progress bar."""
+    if settings.progress is not None:
+        settings.progress(1, total)
 
 
 def by_signature() -> bool:
@@ -130,7 +135,7 @@ def by_signature() -> bool:
 
 
 def _unchanged(project: Project, path: str, signature: Signature,
-               passed_over: dict[str, bytes | None]) -> bool:
+               passed_over: set[str]) -> bool:
     """Take the cached result of a file whose signature is unchanged, as a file read
     and found in the cache is taken; False when the cache cannot vouch for it. Only the
     working tree's own cache does: a read-only view (``--base-ref``) never."""
@@ -144,14 +149,14 @@ def _unchanged(project: Project, path: str, signature: Signature,
     result, cel_noqa = found
     project.digests[path] = result.digest
     if not result.relevant:
-        passed_over[path] = None
+        passed_over.add(path)
     if cel_noqa:
         project.cel_noqa.add(path)
     project.absorb(result)
     return True
 
 
-def _load_alias_users(project: Project, passed_over: dict[str, bytes | None]) -> None:
+def _load_alias_users(project: Project, passed_over: set[str]) -> None:
     """Files using a decorator alias defined elsewhere (``@retrying``, ``@my_task`` of
     ``my_task = shared_task``, a wrapper function ``@my_task(...)``, also reached as
     ``@decorators.my_task``) show no sign of their own: search them for the names the
@@ -175,8 +180,6 @@ def _load_alias_users(project: Project, passed_over: dict[str, bytes | None]) ->
     for path in sorted(passed_over):
         if path in project.modules:
             continue
-        data = passed_over[path]
-        if data is None:  # taken by its signature: read it now that it is searched
-            data = read_file(os.path.join(top, path))[0] or b""
+        data = read_file(os.path.join(top, path))[0] or b""  # not kept: read it again
         if signs.search(data):
             project.ensure(path)

@@ -47,6 +47,7 @@ class Project(SymbolLookups, TestCodePolicy):
     cache: FactsCache | None = None
     prefilter: bool = True
     _states: dict[str, ModuleState | None] = field(default_factory=dict)
+    _test_paths: dict[str, bool] = field(default_factory=dict)
     _state_deps: dict[str, dict[str, str]] = field(default_factory=dict)
     digests: dict[str, str] = field(default_factory=dict)  # content hash of every .py file
     _loaded: set[str] = field(default_factory=set)

@@ -67,8 +67,17 @@ class FileStore:
         return FileJob(path, data, name.name, name.is_package)
 
     def ensure(self, path: str) -> None:
-        """Extract a file the prefilter passed over, now that the model needs it."""
-        self.prefetch((path,), jobs=1)
+        """Extract a file the prefilter passed over, now that the model needs it.
+        Look-ups ask this tens of thousands of times, nearly always of a file that is
+        settled already: that answer comes first, without `prefetch`'s batch set-up."""
+        if not self._settled(path):
+            self.prefetch((path,), jobs=1)
+
+    def _settled(self, path: str) -> bool:
+        """Nothing more to load for `path`: not a project module, or its facts, syntax
+        error or read error are known."""
+        return (path not in self.names or path in self.modules or path in self.parse_errors
+                or path in self.read_errors)
 
     def freeze(self) -> None:
         """The model is complete: from now on nothing may be loaded (rules only read)."""
@@ -83,8 +92,7 @@ class FileStore:
         """Extract files the model needs that the prefilter passed over: several at once
         (the helpers tasks call) in parallel, rather than one at a time as each lookup
         reaches them. A cached result counts when it holds facts or a syntax error."""
-        missing = [p for p in sorted(set(paths)) if p in self.names and p not in self.modules
-                   and p not in self.parse_errors and p not in self.read_errors]
+        missing = [p for p in sorted(set(paths)) if not self._settled(p)]
         if missing:
             self._check_not_frozen(f"{missing[0]}")
         work = []
@@ -98,9 +106,8 @@ class FileStore:
                 self.absorb(cached)
             else:
                 work.append(job)
-        by_path = {job.path: job for job in work}
         for result in run_jobs(process, work, jobs):
-            self.remember(by_path[result.path], result)
+            self.remember(result)
             self.absorb(result)
 
     def cached(self, job: FileJob) -> FileResult | None:
@@ -108,9 +115,13 @@ class FileStore:
             return None
         return self.cache.get(job.path, self._key(job))
 
-    def remember(self, job: FileJob, result: FileResult) -> None:
+    def remember(self, result: FileResult) -> None:
+        """Cache a file's result, keyed by the digest it carries: its job's bytes may be
+        gone (sent to a worker and dropped)."""
         if self.cache is not None:
-            self.cache.put(self._key(job), result)
+            name = self.names[result.path]
+            self.cache.put(FactsCache.entry_key(result.digest, name.name, name.is_package),
+                           result)
 
     def _key(self, job: FileJob) -> str:
         return FactsCache.entry_key(digest(job.data), job.module, job.is_package)
@@ -136,7 +147,7 @@ class FileStore:
                 found = NoqaMap(comments={}, skip_file=False)
             if job is not None and cached is not None:
                 cached.noqa = found
-                self.remember(job, cached)
+                self.remember(cached)
         self.noqa[path] = found
         return found
 
@@ -170,8 +181,7 @@ class FileStore:
         """Extract a file nothing has loaded yet and give its tree, so that `parse` reads
         it once (as `ensure` would, but keeping the tree); None when the file is loaded
         already, has cached facts, or did not parse (its error is then recorded)."""
-        if path not in self.names or path in self.modules or path in self.parse_errors or (
-                path in self.read_errors):
+        if self._settled(path):
             return None
         self._check_not_frozen(path)
         try:
@@ -183,7 +193,7 @@ class FileStore:
         if cached is not None and (cached.facts is not None or cached.parse_error is not None):
             return None
         result, parsed = process_parsed(job)
-        self.remember(job, result)
+        self.remember(result)
         self.absorb(result)
         return parsed
 
@@ -222,8 +232,8 @@ class FileStore:
             used.append(target)
             return self.module_state(target)
 
-        state = ModuleInterpreter(source, tree, name.name, name.is_package, load,
-                                  "settings").run()
+        state = ModuleInterpreter(source, tree, name.name, name.is_package, load, "settings",
+                                  self.modules.get(path)).run()
         deps = {path: self.digests.get(path, "")}
         for target in used:
             deps.update(self._state_deps.get(target, {}))

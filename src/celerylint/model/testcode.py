@@ -16,9 +16,16 @@ class TestCodePolicy:
 
     test_patterns: tuple[str, ...]
     names: dict[str, ModuleName]
+    _test_paths: dict[str, bool]  # answers of `is_test_path`, asked per task and per rule
 
     def is_test_path(self, path: str) -> bool:
         """Test code by path: tests/ folders, test_*.py, *_test.py, conftest.py, patterns."""
+        known = self._test_paths.get(path)
+        if known is None:
+            known = self._test_paths[path] = self._matches_test_path(path)
+        return known
+
+    def _matches_test_path(self, path: str) -> bool:
         parts = path.split("/")
         base = parts[-1]
         if any(p in ("tests", "test") for p in parts[:-1]):

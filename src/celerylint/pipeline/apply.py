@@ -25,7 +25,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from celerylint.engine.leftovers import remove_stale
+from celerylint.engine.leftovers import folders_of, remove_stale
 from celerylint.engine.readable import os_reason
 from celerylint.findings import Edit
 from celerylint.fixes.view import line_starts, newline_of
@@ -183,5 +183,5 @@ def _remove(path: str) -> None:
 
 def remove_leftovers(root: Path, files: Iterable[str]) -> None:
     """Remove the temporary files a killed ``--fix`` left in the folders of `files`."""
-    for folder in sorted({(root / path).parent for path in files}):
+    for folder in folders_of(root, files):
         remove_stale(folder, _LEFTOVER)
