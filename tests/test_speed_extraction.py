@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from conftest import FIXTURES, copy_fixture, invoke_celerylint, run_celerylint
+from test_speed_facts import _former_body_nodes
 
 from celerylint.engine import noqa
 from celerylint.facts.calls import _CALL_HINT
@@ -114,15 +115,9 @@ def test_the_walk_and_scope_bodies_are_those_of_ast_without_the_leaves() -> None
 
 
 def _reference_body(scope: ast.AST) -> list[ast.AST]:
-    nested = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
-    found: list[ast.AST] = []
-    stack = [s for s in getattr(scope, "body", []) if not isinstance(s, nested)]
-    while stack:
-        current = stack.pop()
-        found.append(current)
-        stack.extend(c for c in ast.iter_child_nodes(current)
-                     if not isinstance(c, (*nested, *_LEAVES)))
-    return found
+    """The former body walk without the leaves (they have no children, so leaving them
+    out keeps the order of the rest)."""
+    return [node for node in _former_body_nodes(scope) if not isinstance(node, _LEAVES)]
 
 
 @pytest.mark.parametrize("newline", ["\n", "\r\n", "\r"])
