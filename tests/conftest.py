@@ -25,6 +25,10 @@ if TYPE_CHECKING:
     from celerylint.model.build import Model
 
 FIXTURES = Path(__file__).parent / "fixtures"
+# Every rule on, JSON out, never failing on findings: how the speed tests compare runs.
+ALL_JSON = ["check", "--select", "ALL", "--output-format", "json", "--exit-zero"]
+# The fixture folders that are whole projects.
+PROJECTS = sorted(p.name for p in FIXTURES.iterdir() if (p / "pyproject.toml").exists())
 FETCH_CORPUS = "../shared/corpus/fetch-corpus.sh"
 
 

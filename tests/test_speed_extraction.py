@@ -13,7 +13,7 @@ import tokenize
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, copy_fixture, invoke_celerylint, run_celerylint
+from conftest import ALL_JSON, FIXTURES, PROJECTS, copy_fixture, invoke_celerylint, run_celerylint
 from test_speed_facts import _former_body_nodes
 
 from celerylint.engine import noqa
@@ -29,8 +29,6 @@ from celerylint.facts.walk import TreeIndex, body_nodes, children, walk
 from celerylint.parsing.source import SourceFile
 
 ROOT = Path(__file__).resolve().parents[1]
-ALL_JSON = ["check", "--select", "ALL", "--output-format", "json", "--exit-zero"]
-PROJECTS = sorted(p.name for p in FIXTURES.iterdir() if (p / "pyproject.toml").exists())
 _LEAVES = (ast.expr_context, ast.operator, ast.boolop, ast.unaryop, ast.cmpop)
 
 # Every kind of field the walk reads or skips: plain lists (global, nonlocal, class

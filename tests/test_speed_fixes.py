@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, copy_fixture, invoke_celerylint, write_tree
+from conftest import PROJECTS, copy_fixture, invoke_celerylint, write_tree
 from test_parsing import CASES
 
 from celerylint.findings import Span
@@ -20,7 +20,6 @@ from celerylint.fixes.view import EAGER_FIXES_ENV, FileView, load_view
 from celerylint.parsing.lowering import lower_source
 from celerylint.parsing.parse import parse_python
 
-PROJECTS = sorted(p.name for p in FIXTURES.iterdir() if (p / "pyproject.toml").exists())
 EAGER = {EAGER_FIXES_ENV: "1"}
 
 

@@ -14,16 +14,14 @@ from pathlib import Path
 
 import pytest
 from conftest import (
-    FIXTURES,
+    ALL_JSON,
+    PROJECTS,
     copy_fixture,
     invoke_celerylint,
     run_celerylint,
     stderr_on_a_terminal,
     write_tree,
 )
-
-ALL_JSON = ["check", "--select", "ALL", "--output-format", "json", "--exit-zero"]
-PROJECTS = sorted(p.name for p in FIXTURES.iterdir() if (p / "pyproject.toml").exists())
 
 
 def many_module_project(root: Path, modules: int = 40) -> Path:

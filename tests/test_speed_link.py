@@ -15,7 +15,7 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import invoke_celerylint, run_celerylint, write_tree
+from conftest import ALL_JSON, invoke_celerylint, run_celerylint, write_tree
 
 from celerylint.engine.leftovers import folders_of
 from celerylint.facts.extract import extract
@@ -28,7 +28,6 @@ from celerylint.model.project import Project
 from celerylint.model.routing import Route
 from celerylint.parsing.source import SourceFile
 
-ALL_JSON = ["check", "--select", "ALL", "--output-format", "json", "--exit-zero"]
 SWITCH = {mentions.NO_CACHE_ENV: "1"}
 
 # CEL702 keeps silent on a misspelt key the project's own code reads: views.py reads one

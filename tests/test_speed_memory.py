@@ -12,11 +12,10 @@ import os
 import subprocess
 from pathlib import Path
 
-from conftest import celerylint_executable, commit_tree, write_tree
+from conftest import ALL_JSON, celerylint_executable, commit_tree, write_tree
 
 from celerylint.engine import pool
 
-ALL_JSON = ["check", "--select", "ALL", "--output-format", "json", "--exit-zero"]
 # More task modules than the chunks the pool may have in flight at once, so that the
 # stream waits for workers, and more than POOL_THRESHOLD, so that the pool is used.
 MODULES = pool.CHUNK * pool.IN_FLIGHT * 2 + 10

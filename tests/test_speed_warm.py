@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pytest
 from conftest import (
-    FIXTURES,
+    ALL_JSON,
+    PROJECTS,
     celerylint_executable,
     copy_fixture,
     invoke_celerylint,
@@ -26,9 +27,6 @@ from conftest import (
 
 from celerylint.checks.configuration.reads import files_mentioning
 from celerylint.model.modules import ModuleIndex, module_names
-
-ALL_JSON = ["check", "--select", "ALL", "--output-format", "json", "--exit-zero"]
-PROJECTS = sorted(p.name for p in FIXTURES.iterdir() if (p / "pyproject.toml").exists())
 
 
 def check(project: Path, *args: str) -> str:
