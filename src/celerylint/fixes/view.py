@@ -176,10 +176,30 @@ def _row_of(starts: list[int], offset: int) -> int:
 
 _CHECKED: dict[str, bytes] = {}
 _LAST_READ: dict[str, tuple[bytes, bytes, FileView | None]] = {}  # path -> (content, digest, view)
-_SKIPPING: ContextVar[bool] = ContextVar("celerylint_skipping_fixes", default=False)
-_REPORTED: ContextVar[Callable[[str], bool] | None] = ContextVar("celerylint_fix_scope",
-                                                                default=None)
+# Which files a fix may be built for now; None: every file (see `_narrowed`).
+_WANTED: ContextVar[Callable[[str], bool] | None] = ContextVar("celerylint_fixes_wanted",
+                                                               default=None)
 EAGER_FIXES_ENV = "CELERYLINT_EAGER_FIXES"  # build every fix, even those nobody will see
+
+
+@contextmanager
+def _narrowed(wanted: Callable[[str], bool]) -> Iterator[None]:
+    """Within: a fix is built only for a file `wanted` accepts and every enclosing block
+    accepts too; ``CELERYLINT_EAGER_FIXES=1`` leaves every file wanted, so that tests and
+    the bench can prove the output is the same either way."""
+    if os.environ.get(EAGER_FIXES_ENV):
+        yield
+        return
+    outer = _WANTED.get()
+    token = _WANTED.set(wanted if outer is None else lambda path: outer(path) and wanted(path))
+    try:
+        yield
+    finally:
+        _WANTED.reset(token)
+
+
+def _no_file(path: str) -> bool:
+    return False
 
 
 @contextmanager
@@ -188,13 +208,12 @@ def skipping_fixes(skip: bool) -> Iterator[None]:
 
     For runs whose output shows neither the edits nor whether a finding has a fix
     (github, gitlab, flake8): building the fixes there is pure cost (a file with
-    thousands of findings took seconds). ``CELERYLINT_EAGER_FIXES=1`` builds them anyway,
-    so that tests and the bench can prove the output is the same."""
-    token = _SKIPPING.set(skip and not os.environ.get(EAGER_FIXES_ENV))
-    try:
+    thousands of findings took seconds)."""
+    if not skip:
         yield
-    finally:
-        _SKIPPING.reset(token)
+        return
+    with _narrowed(_no_file):
+        yield
 
 
 @contextmanager
@@ -203,12 +222,9 @@ def fixes_only_in(reported: Callable[[str], bool]) -> Iterator[None]:
     none. An `Edit` has no path: a fix edits its own finding's file, the one file its
     builder loads; and a finding outside the paths a run reports is dropped before any
     output. So only the fixes nobody sees go (one file checked after an edit built them
-    for the whole project). ``CELERYLINT_EAGER_FIXES=1`` builds them all, for comparison."""
-    token = _REPORTED.set(None if os.environ.get(EAGER_FIXES_ENV) else reported)
-    try:
+    for the whole project)."""
+    with _narrowed(reported):
         yield
-    finally:
-        _REPORTED.reset(token)
 
 
 def load_view(root: Path, path: str) -> FileView | None:
@@ -216,8 +232,8 @@ def load_view(root: Path, path: str) -> FileView | None:
     parsed (such a file is never fixed), or when no fix is wanted (`skipping_fixes`, a
     file outside `fixes_only_in`). What was read is remembered (`checked_digest`) so
     that edits are never applied to other content than they were computed on."""
-    reported = _REPORTED.get()
-    if _SKIPPING.get() or (reported is not None and not reported(path)):
+    wanted = _WANTED.get()
+    if wanted is not None and not wanted(path):
         return None
     try:
         data = read_regular(root / path)
